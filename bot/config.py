@@ -1,0 +1,103 @@
+"""Configuration from the environment and `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+from datetime import time
+from functools import cached_property
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/branchbot.db"
+Locale = Literal["zh_CN", "en"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot; the env var is the field name in upper case."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    bot_token: SecretStr | None = None
+    bot_username: str = Field(default="BranchBot", pattern=r"^[A-Za-z0-9_]{3,64}$")
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api_base: str = "https://api.telegram.org"
+    bot_timezone: str = "Asia/Shanghai"
+    bot_locale: Locale = "zh_CN"
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+
+    # The study rules of the plan (四、(四)); other cities set other numbers.
+    monthly_study_hours: float = Field(default=30, gt=0, le=744)
+    group_study_half_days: int = Field(default=2, ge=0, le=62)
+    half_day_minutes: int = Field(default=180, ge=30, le=720)
+    group_study_counts_personal: bool = False
+    edit_lock_day: int = Field(default=5, ge=1, le=28)
+    meeting_deadline_day: int = Field(default=20, ge=1, le=28)
+    meeting_checkin_window_minutes: int = Field(default=120, ge=0, le=24 * 60)
+
+    # Reminders (issue 4) — all local times in bot_timezone.
+    quiet_hours_start: time = time(22, 0)
+    quiet_hours_end: time = time(8, 0)
+    max_nudges_per_month: int = Field(default=3, ge=0, le=31)
+    send_rate_per_second: float = Field(default=28.0, gt=0, le=30)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            return tuple(int(part) for part in parts if part)
+        if isinstance(value, int):
+            return (value,)
+        return value
+
+    @field_validator("bot_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("telegram_api_base")
+    @classmethod
+    def _http_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://…")
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.bot_timezone)
+
+    @property
+    def study_target_minutes(self) -> int:
+        return round(self.monthly_study_hours * 60)
+
+
+class ConfigError(SystemExit):
+    """Start-up stops with one line naming the setting that is wrong."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "?"
+        raise ConfigError(f"Configuration error: {name}: {error['msg']}") from None

@@ -1,0 +1,26 @@
+"""Long polling: migrate, build, poll until stopped."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.app import build_dispatcher, create_bot
+from bot.config import Settings
+from bot.context import AppContext
+from storage.migrate import upgrade_async
+
+log = logging.getLogger(__name__)
+
+
+async def run_polling(settings: Settings) -> None:
+    """Feature routers start their background services on the Dispatcher's startup event."""
+    await upgrade_async(settings.database_url)
+    ctx = AppContext.build(settings)
+    bot = create_bot(ctx)
+    dp = build_dispatcher(ctx)
+    try:
+        await dp.start_polling(bot, handle_signals=True)
+    finally:
+        await dp.storage.close()
+        await bot.session.close()
+        await ctx.close()

@@ -1,0 +1,29 @@
+"""Routers, one module per feature; the order below is the order of precedence."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def create_routers() -> list[Router]:
+    from handlers import (
+        checkin,
+        common,
+        criteria,
+        group_study,
+        meetings,
+        onboarding,
+        reminders,
+        stats,
+    )
+
+    return [
+        common.create_router(),  # /cancel and /help work in any state
+        onboarding.create_router(),
+        checkin.create_router(),
+        group_study.create_router(),
+        meetings.create_router(),
+        stats.create_router(),
+        reminders.create_router(),
+        criteria.create_router(),  # last: free text that nothing else took is a question
+    ]

@@ -1,0 +1,86 @@
+"""Commands that work everywhere: /cancel, /help; the central error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import ErrorEvent, Message, ReplyKeyboardRemove
+from aiogram.utils.i18n import gettext as _
+
+from bot.keyboards.menu import MENU_HELP, main_menu
+from storage.models import Member
+
+log = logging.getLogger(__name__)
+
+
+async def cancel(message: Message, state: FSMContext, member: Member | None) -> None:
+    """Leave whatever flow the user is in; nothing half-entered is stored."""
+    had_state = await state.get_state() is not None
+    await state.clear()
+    text = _("Cancelled. Nothing was saved.") if had_state else _("There is nothing to cancel.")
+    markup = main_menu(member.role) if member else ReplyKeyboardRemove()
+    await message.answer(text, reply_markup=markup)
+
+
+async def show_help(message: Message, member: Member | None) -> None:
+    """What the bot does and the commands of the user's role."""
+    lines = [_("I help you keep the League cadres' study system.")]
+    if member is None:
+        lines.append(_("To join, open the invite link your branch secretary sent you."))
+    else:
+        lines += [
+            _("/log 2 League constitution ch.1 — log study in one message"),
+            _("/me — this month's progress"),
+            _("/history — your entries, to edit or delete"),
+            _("/meeting — the monthly exchange meeting"),
+            _("/criteria — award criteria of the plan; or just ask me a question"),
+            _("/settings — language and reminders"),
+        ]
+        if member.role.value in ("secretary", "admin"):
+            lines += [
+                _("/group — group study of the leadership team"),
+                _("/stats, /export, /chart — statistics of your organisation"),
+                _("/invite — invite new members"),
+            ]
+    lines.append(_("/cancel — stop the current step"))
+    await message.answer("\n".join(lines))
+
+
+async def private_only(message: Message) -> None:
+    """Personal commands in a group chat: no personal data is shown there."""
+    await message.reply(_("Please talk to me in a private chat for this."))
+
+
+async def on_error(event: ErrorEvent) -> bool:
+    """Log with context and tell the user something went wrong, never a stack trace."""
+    update = event.update
+    log.exception(
+        "update %s failed: %s", update.update_id, event.exception, exc_info=event.exception
+    )
+    text = _("Sorry, something went wrong. Nothing was lost; please try again.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.message is not None:
+        await update.message.answer(text)
+    return True
+
+
+def create_router() -> Router:
+    router = Router(name="common")
+    router.message.register(cancel, Command("cancel"), F.chat.type == "private")
+    router.message.register(cancel, F.text.in_({"取消", "cancel"}), StateFilter("*"),
+                            F.chat.type == "private", ~StateFilter(None))
+    router.message.register(show_help, Command("help"))
+    router.message.register(show_help, F.text == MENU_HELP, F.chat.type == "private")
+    router.message.register(
+        private_only,
+        Command("me", "log", "history", "settings", "invite", "group", "meeting", "stats",
+                "member", "export", "chart", "outbox", "remind_now", "kb_reload"),
+        F.chat.type != "private",
+    )
+    return router
+
+

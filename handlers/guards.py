@@ -1,0 +1,44 @@
+"""Authorization answers shared by every feature: checked on each message and callback."""
+
+from __future__ import annotations
+
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from storage.models import Member, Role
+
+
+async def _answer(event: Message | CallbackQuery, text: str) -> None:
+    if isinstance(event, CallbackQuery):
+        await event.answer(text, show_alert=True)
+    else:
+        await event.answer(text)
+
+
+async def ensure_member(event: Message | CallbackQuery, member: Member | None) -> bool:
+    """True for a registered member; otherwise tells the user how to join."""
+    if member is not None:
+        return True
+    await _answer(
+        event,
+        _("You have not joined yet. Ask your branch secretary for an invite link and open it."),
+    )
+    return False
+
+
+async def ensure_role(event: Message | CallbackQuery, member: Member | None, *roles: Role) -> bool:
+    if not await ensure_member(event, member):
+        return False
+    assert member is not None
+    if member.role in roles:
+        return True
+    if roles == (Role.ADMIN,):
+        await _answer(event, _("Only admins can do this."))
+    else:
+        await _answer(event, _("Only branch secretaries and admins can do this."))
+    return False
+
+
+async def reject_stale(event: CallbackQuery) -> None:
+    """For a button whose data is forged, out of scope or no longer valid."""
+    await event.answer(_("This button is no longer valid."), show_alert=True)
