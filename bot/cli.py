@@ -18,8 +18,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run the bot (long polling; needs BOT_TOKEN)")
 
     demo = commands.add_parser("demo", help="chat with the real bot in this terminal")
-    demo.add_argument("--as", dest="role", choices=["cadre", "secretary", "admin"],
-                      default="cadre")
+    demo.add_argument("--as", dest="role", choices=["cadre", "secretary", "admin"], default="cadre")
     demo.add_argument("--script", help="read the user's lines from this file instead")
 
     commands.add_parser("migrate", help="apply database migrations")
@@ -47,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         settings = load_settings()
         return asyncio.run(_dispatch(args, settings))
@@ -85,7 +86,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.services.invites import create_invites_cli
 
         return await create_invites_cli(
-            settings, org_code=args.org, role=args.role, uses=args.uses, days=args.days,
+            settings,
+            org_code=args.org,
+            role=args.role,
+            uses=args.uses,
+            days=args.days,
             count=args.count,
         )
     if args.command == "export":

@@ -71,16 +71,33 @@ async def on_error(event: ErrorEvent) -> bool:
 def create_router() -> Router:
     router = Router(name="common")
     router.message.register(cancel, Command("cancel"), F.chat.type == "private")
-    router.message.register(cancel, F.text.in_({"取消", "cancel"}), StateFilter("*"),
-                            F.chat.type == "private", ~StateFilter(None))
+    router.message.register(
+        cancel,
+        F.text.in_({"取消", "cancel"}),
+        StateFilter("*"),
+        F.chat.type == "private",
+        ~StateFilter(None),
+    )
     router.message.register(show_help, Command("help"))
     router.message.register(show_help, F.text == MENU_HELP, F.chat.type == "private")
     router.message.register(
         private_only,
-        Command("me", "log", "history", "settings", "invite", "group", "meeting", "stats",
-                "member", "export", "chart", "outbox", "remind_now", "kb_reload"),
+        Command(
+            "me",
+            "log",
+            "history",
+            "settings",
+            "invite",
+            "group",
+            "meeting",
+            "stats",
+            "member",
+            "export",
+            "chart",
+            "outbox",
+            "remind_now",
+            "kb_reload",
+        ),
         F.chat.type != "private",
     )
     return router
-
-

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,38 +35,67 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
 
 
-@pytest.fixture
-def settings(sqlite_url: str) -> Settings:
-    return Settings(database_url=sqlite_url, admin_ids=(ADMIN_TG,), _env_file=None)
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[AppContext]:
+@asynccontextmanager
+async def _app_on(
+    url: str, clock: FixedClock, overrides: dict[str, Any] | None = None
+) -> AsyncIterator[AppContext]:
+    values: dict[str, Any] = {"admin_ids": (ADMIN_TG,), **(overrides or {})}
+    settings = Settings(database_url=url, _env_file=None, **values)
     ctx = AppContext.build(settings, clock=clock)
     await create_schema(ctx.engine)
-    yield ctx
-    await ctx.close()
-
-
-@pytest.fixture
-async def pg_app(clock: FixedClock) -> AsyncIterator[AppContext]:
-    """The same application on a fresh PostgreSQL schema (skipped without a server)."""
-    await require_postgres()
-    async with postgres_schema() as url:
-        settings = Settings(database_url=url, admin_ids=(ADMIN_TG,), _env_file=None)
-        ctx = AppContext.build(settings, clock=clock)
-        await create_schema(ctx.engine)
+    try:
         yield ctx
+    finally:
         await ctx.close()
 
 
+@asynccontextmanager
+async def _pg_app_on(
+    clock: FixedClock, overrides: dict[str, Any] | None = None
+) -> AsyncIterator[AppContext]:
+    await require_postgres()
+    async with postgres_schema() as url, _app_on(url, clock, overrides) as ctx:
+        yield ctx
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to run its tests under other settings."""
+    return {}
+
+
+@pytest.fixture
+async def app(
+    sqlite_url: str, clock: FixedClock, settings_overrides: dict[str, Any]
+) -> AsyncIterator[AppContext]:
+    async with _app_on(sqlite_url, clock, settings_overrides) as ctx:
+        yield ctx
+
+
+@pytest.fixture
+async def pg_app(
+    clock: FixedClock, settings_overrides: dict[str, Any]
+) -> AsyncIterator[AppContext]:
+    """The same application on a fresh PostgreSQL schema (skipped without a server)."""
+    async with _pg_app_on(clock, settings_overrides) as ctx:
+        yield ctx
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def any_app(request: pytest.FixtureRequest, clock: FixedClock) -> AsyncIterator[AppContext]:
+async def any_app(
+    request: pytest.FixtureRequest,
+    sqlite_url: str,
+    clock: FixedClock,
+    settings_overrides: dict[str, Any],
+) -> AsyncIterator[AppContext]:
     """Parametrises a storage test over both backends."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("app")
-    else:
-        yield request.getfixturevalue("pg_app")
+    context = (
+        _app_on(sqlite_url, clock, settings_overrides)
+        if request.param == "sqlite"
+        else _pg_app_on(clock, settings_overrides)
+    )
+    async with context as ctx:
+        yield ctx
 
 
 @pytest.fixture

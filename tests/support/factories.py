@@ -34,7 +34,11 @@ class World:
 
 
 async def add_member(
-    session: AsyncSession, telegram_id: int, name: str, org: Organization, role: Role,
+    session: AsyncSession,
+    telegram_id: int,
+    name: str,
+    org: Organization,
+    role: Role,
     locale: str = "zh_CN",
 ) -> Member:
     member = Member(telegram_id=telegram_id, name=name, org_id=org.id, role=role, locale=locale)
@@ -56,8 +60,12 @@ async def build_world(sessions: async_sessionmaker[AsyncSession]) -> World:
             branch_a=branch_a,
             branch_b=branch_b,
             admin=await add_member(session, ADMIN_TG, "王管理", city, Role.ADMIN),
-            secretary_a=await add_member(session, SECRETARY_A_TG, "李书记", branch_a, Role.SECRETARY),
-            secretary_b=await add_member(session, SECRETARY_B_TG, "赵书记", branch_b, Role.SECRETARY),
+            secretary_a=await add_member(
+                session, SECRETARY_A_TG, "李书记", branch_a, Role.SECRETARY
+            ),
+            secretary_b=await add_member(
+                session, SECRETARY_B_TG, "赵书记", branch_b, Role.SECRETARY
+            ),
             cadre_a1=await add_member(session, CADRE_A1_TG, "张三", branch_a, Role.CADRE),
             cadre_a2=await add_member(session, CADRE_A2_TG, "李四", branch_a, Role.CADRE),
             cadre_b1=await add_member(session, CADRE_B1_TG, "王五", branch_b, Role.CADRE),

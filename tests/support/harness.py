@@ -85,8 +85,13 @@ class Harness:
 
     async def send_sticker(self, user_id: int) -> list[TelegramMethod[Any]]:
         sticker = Sticker(
-            file_id="s1", file_unique_id="s1", type="regular", width=512, height=512,
-            is_animated=False, is_video=False,
+            file_id="s1",
+            file_unique_id="s1",
+            type="regular",
+            width=512,
+            height=512,
+            is_animated=False,
+            is_video=False,
         )
         message = self.message(user_id, None, sticker=sticker)
         return await self.feed(Update(update_id=next(_update_ids), message=message))
