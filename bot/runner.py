@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.app import build_dispatcher, create_bot
+from bot.commands import publish_commands
 from bot.config import Settings
 from bot.context import AppContext
 from storage.migrate import upgrade_async
@@ -19,6 +20,7 @@ async def run_polling(settings: Settings) -> None:
     bot = create_bot(ctx)
     dp = build_dispatcher(ctx)
     try:
+        await publish_commands(bot, ctx.i18n)
         await dp.start_polling(bot, handle_signals=True)
     finally:
         await dp.storage.close()
