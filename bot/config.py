@@ -38,11 +38,35 @@ class Settings(BaseSettings):
     meeting_deadline_day: int = Field(default=20, ge=1, le=28)
     meeting_checkin_window_minutes: int = Field(default=120, ge=0, le=24 * 60)
 
+    # Criteria knowledge base (issue 5): None = the packaged bot/knowledge/plan_kb.yaml.
+    knowledge_base_path: str | None = None
+    # Targets our copy of the plan lost (三、(一)); unset → answers say they are set locally.
+    nonpublic_league_rate_target: str | None = Field(default=None, max_length=40)
+    league_rate_deadline: str | None = Field(default=None, max_length=40)
+
     # Reminders (issue 4) — all local times in bot_timezone.
     quiet_hours_start: time = time(22, 0)
     quiet_hours_end: time = time(8, 0)
     max_nudges_per_month: int = Field(default=3, ge=0, le=31)
-    send_rate_per_second: float = Field(default=28.0, gt=0, le=30)
+    # 29/s keeps a margin under Telegram's 30/s while reaching ≥ 95 % of it.
+    send_rate_per_second: float = Field(default=29.0, gt=0, le=30)
+    send_max_attempts: int = Field(default=5, ge=1, le=20)
+    scheduler_enabled: bool = True
+    scheduler_misfire_grace_hours: int = Field(default=6, ge=1, le=48)
+    leader_retry_seconds: int = Field(default=15, ge=1, le=60)
+    remind_month_start_at: time = time(9, 0)
+    remind_mid_month_day: int = Field(default=15, ge=2, le=28)
+    remind_mid_month_at: time = time(19, 30)
+    remind_last_week_at: time = time(19, 30)  # 7 days before the month ends
+    remind_final_days: int = Field(default=2, ge=0, le=7)  # the last N days of the month
+    remind_final_at: time = time(20, 0)
+    remind_group_study_day: int = Field(default=16, ge=2, le=28)  # and again in the last week
+    remind_group_study_at: time = time(10, 0)
+    remind_meeting_missing_at: time = time(10, 0)  # on meeting_deadline_day
+    remind_meeting_scan_minutes: int = Field(default=10, ge=1, le=60)  # T-48 h, T-24 h, T-2 h
+    remind_digest_weekday: int = Field(default=0, ge=0, le=6)  # 0 = Monday
+    remind_digest_at: time = time(9, 0)
+    remind_month_close_at: time = time(9, 30)  # on the 1st, for the month before
 
     @field_validator("admin_ids", mode="before")
     @classmethod
