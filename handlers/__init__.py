@@ -12,14 +12,18 @@ def create_routers() -> list[Router]:
         criteria,
         group_study,
         meetings,
+        members,
         onboarding,
         reminders,
+        settings,
         stats,
     )
 
     return [
         common.create_router(),  # /cancel and /help work in any state
         onboarding.create_router(),
+        settings.create_router(),
+        members.create_router(),
         checkin.create_router(),
         group_study.create_router(),
         meetings.create_router(),

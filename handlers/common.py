@@ -44,6 +44,8 @@ async def show_help(message: Message, member: Member | None) -> None:
                 _("/group — group study of the leadership team"),
                 _("/stats, /export, /chart — statistics of your organisation"),
                 _("/invite — invite new members"),
+                _("/invites — active invites, to revoke"),
+                _("/members — members: leave, roles, removal"),
             ]
     lines.append(_("/cancel — stop the current step"))
     await message.answer("\n".join(lines))
