@@ -10,6 +10,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import ErrorEvent, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 
+from bot.context import AppContext
+from bot.i18n import i18n_context
 from bot.keyboards.menu import MENU_HELP, main_menu
 from storage.models import Member
 
@@ -56,13 +58,21 @@ async def private_only(message: Message) -> None:
     await message.reply(_("Please talk to me in a private chat for this."))
 
 
-async def on_error(event: ErrorEvent) -> bool:
-    """Log with context and tell the user something went wrong, never a stack trace."""
+async def on_error(event: ErrorEvent, app: AppContext, locale: str | None = None) -> bool:
+    """Log with context and tell the user something went wrong, never a stack trace.
+
+    Runs after the request middleware has left its locale context, so it sets its own.
+    """
     update = event.update
-    log.exception(
-        "update %s failed: %s", update.update_id, event.exception, exc_info=event.exception
+    log.error(
+        "update %s (%s) failed: %r",
+        update.update_id,
+        update.event_type,
+        event.exception,
+        exc_info=event.exception,
     )
-    text = _("Sorry, something went wrong. Nothing was lost; please try again.")
+    with i18n_context(app.i18n, locale or app.i18n.default_locale):
+        text = _("Sorry, something went wrong. Nothing was lost; please try again.")
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     elif update.message is not None:
