@@ -46,10 +46,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # The service logs what it handles; the terminal commands print only their own lines.
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.INFO if args.command == "run" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = load_settings()
         return asyncio.run(_dispatch(args, settings))
@@ -63,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run" and settings.bot_token is None:
         print("BOT_TOKEN is not set: starting the terminal demo instead (Ctrl-D to quit).")
+        logging.getLogger().setLevel(logging.WARNING)
         args.command, args.role, args.script = "demo", "cadre", None
     if args.command == "run":
         from bot.runner import run_polling
