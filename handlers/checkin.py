@@ -29,6 +29,7 @@ from bot.keyboards.checkin import (
     EntryCb,
     EntryDayCb,
     HistoryCb,
+    LogStartCb,
     ambiguous_keyboard,
     confirm_delete_keyboard,
     day_label,
@@ -309,6 +310,17 @@ async def menu_log(message: Message, state: FSMContext, member: Member | None) -
     if not await ensure_member(message, member):
         return
     await start_flow(message, state)
+
+
+async def log_start_tapped(
+    callback: CallbackQuery, state: FSMContext, member: Member | None
+) -> None:
+    """The one-tap button on a pushed reminder: the same flow as the 📝 menu button."""
+    if not await ensure_member(callback, member):
+        return
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        await start_flow(callback.message, state)
 
 
 async def start_flow(message: Message, state: FSMContext) -> None:
@@ -832,7 +844,8 @@ async def _history(
                 day=short_day(policy.editable_since(today))
             )
         )
-    return "\n".join(lines)[:MESSAGE_LIMIT], history_keyboard(month, page, pages, editable)
+    markup = history_keyboard(month, page, pages, editable, current=Month.of(today))
+    return "\n".join(lines)[:MESSAGE_LIMIT], markup
 
 
 async def forged_button(callback: CallbackQuery) -> None:
@@ -875,5 +888,6 @@ def create_router() -> Router:
     router.callback_query.register(entry_action, EntryCb.filter())
     router.callback_query.register(entry_day_tapped, EntryDayCb.filter())
     router.callback_query.register(history_page, HistoryCb.filter())
+    router.callback_query.register(log_start_tapped, LogStartCb.filter())
     router.callback_query.register(forged_button, F.data.func(is_checkin_data))
     return router

@@ -74,6 +74,10 @@ class AmbiguousCb(CallbackData, prefix="ckq"):
     token: str
 
 
+class LogStartCb(CallbackData, prefix="ckl"):
+    """Opens the check-in flow from a pushed reminder (works without any state)."""
+
+
 ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     DurationCb,
     DraftCb,
@@ -82,6 +86,7 @@ ALL_CALLBACKS: tuple[type[CallbackData], ...] = (
     EntryDayCb,
     HistoryCb,
     AmbiguousCb,
+    LogStartCb,
 )
 
 
@@ -160,10 +165,21 @@ def saved_keyboard(log_id: int) -> InlineKeyboardMarkup:
     )
 
 
+def log_start_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[_button(_("📝 Log study now"), LogStartCb())]])
+
+
 def history_keyboard(
-    month: Month, page: int, pages: int, editable: Sequence[tuple[int, int]]
+    month: Month,
+    page: int,
+    pages: int,
+    editable: Sequence[tuple[int, int]],
+    current: Month,
 ) -> InlineKeyboardMarkup:
-    """Edit/delete per editable entry (its number on the page, its id), then navigation."""
+    """Edit/delete per editable entry (its number on the page, its id), then navigation.
+
+    There is no "next month" past the current one: a future month has nothing to show.
+    """
     rows = [
         [
             _button(_("✏️ {n}").format(n=n), EntryCb(action=EntryAction.EDIT, log_id=log_id)),
@@ -183,7 +199,7 @@ def history_keyboard(
         )
     if page + 1 < pages:
         nav.append(_button("▶️", HistoryCb(month=month.key, page=page + 1)))
-    else:
+    elif month < current:
         nav.append(
             _button(
                 _("{month} ▶️").format(month=month.next().key),

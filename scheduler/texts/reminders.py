@@ -7,6 +7,7 @@ from typing import Any
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.keyboards.checkin import log_start_keyboard
 from bot.keyboards.meetings import MtAction, MtCb, announce_keyboard
 from scheduler.texts import Rendered, Renderer
 
@@ -22,7 +23,7 @@ def month_start(args: dict[str, Any]) -> Rendered:
     text = _(
         "New month {month}: study at least {target_hours} h yourself, your team holds "
         "{group_half_days} half-days of group study, and the exchange meeting is scheduled "
-        "by the {meeting_day}th."
+        "by day {meeting_day} of the month."
     ).format(**args)
     last = (
         _("Last month ({last_month}) you logged {last_done_hours} h — target reached. Well done!")
@@ -37,7 +38,7 @@ def nudge(args: dict[str, Any]) -> Rendered:
         "{month}: you have logged {done_hours} of {target_hours} h, a little behind the pace. "
         "{left_hours} h to go in {days_left} days — about {per_day_hours} h a day."
     ).format(**args)
-    return Rendered(f"{text}\n{_log_hint()}")
+    return Rendered(f"{text}\n{_log_hint()}", log_start_keyboard())
 
 
 def final(args: dict[str, Any]) -> Rendered:
@@ -45,7 +46,7 @@ def final(args: dict[str, Any]) -> Rendered:
         "Last days of {month}: {done_hours} of {target_hours} h logged, {left_hours} h still "
         "missing. Did you study and forget to log it?"
     ).format(**args)
-    return Rendered(f"{text}\n{_log_hint()}")
+    return Rendered(f"{text}\n{_log_hint()}", log_start_keyboard())
 
 
 def group_study(args: dict[str, Any]) -> Rendered:
