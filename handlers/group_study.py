@@ -19,8 +19,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import Clock, local_today
-from bot.config import Settings
+from bot.clock import local_today
+from bot.context import AppContext
 from bot.datetime_parsing import DateParseError, ParseProblem, parse_past_day
 from bot.keyboards import group_study as kb
 from bot.keyboards.group_study import GsAction, GsCb
@@ -28,11 +28,30 @@ from bot.keyboards.menu import MENU_GROUP
 from bot.rules import Month, StudyPolicy, progress_bar
 from bot.services import group_study as service
 from bot.services.group_study import GroupStudyError, GroupStudyProblem, StudyLength
-from bot.services.orgs import manageable_org, managed_root, subtree
-from handlers.guards import ensure_role, reject_stale
-from storage.models import GroupStudy, Member, Organization, Role
+from bot.services.orgs import manageable_org, managed_root
+from handlers.flow import (
+    TYPED,
+    ask_text,
+    for_managers,
+    managed_orgs,
+    next_step,
+    not_text,
+    redraw_buttons,
+    reply,
+    say,
+    tapped_org,
+)
+from handlers.guards import reject_stale
+from storage.models import GroupStudy, Member, Organization
 
-MANAGERS = (Role.SECRETARY, Role.ADMIN)
+STUDY_ACTIONS = {
+    GsAction.VIEW,
+    GsAction.EDIT_TOPIC,
+    GsAction.EDIT_ATTENDEES,
+    GsAction.EDIT_LENGTH,
+    GsAction.DELETE,
+    GsAction.DELETE_CONFIRM,
+}
 _HOURS = re.compile(r"^\s*(\d{1,2}(?:\.\d+)?)\s*(?:h|小时|个小时|hours?)?\s*$", re.IGNORECASE)
 
 
@@ -70,17 +89,8 @@ def _half_days(value: float) -> str:
     return f"{value:g}"
 
 
-def _today(clock: Clock, settings: Settings) -> date:
-    return local_today(clock, settings.tz)
-
-
-async def _say(
-    callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Answers a tap with a new message in the user's private chat."""
-    await callback.answer()
-    assert callback.bot is not None
-    await callback.bot.send_message(callback.from_user.id, text, reply_markup=markup)
+def _today(app: AppContext) -> date:
+    return local_today(app.clock, app.settings.tz)
 
 
 async def _alert(callback: CallbackQuery, text: str) -> None:
@@ -114,86 +124,67 @@ async def _status(
             )
         )
     editable = [s for s, _n in status.sessions if policy.is_editable(s.study_date, today)]
-    root = await managed_root(session, actor)
-    can_pick = root is not None and len(await subtree(session, root)) > 1
+    can_pick = len(await managed_orgs(session, actor)) > 1
     return "\n".join(lines), kb.status_keyboard(org, editable, can_pick_org=can_pick)
 
 
+@for_managers
 async def show_status(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
+    member: Member,
+    app: AppContext,
 ) -> None:
     """/group: the month status of the organisation the secretary or admin manages."""
-    if not await ensure_role(message, member, *MANAGERS):
-        return
-    assert member is not None
     await state.clear()
     root = await managed_root(session, member)
     assert root is not None
-    text, markup = await _status(session, member, root, policy, _today(clock, settings))
+    text, markup = await _status(session, member, root, app.policy, _today(app))
     await message.answer(text, reply_markup=markup)
 
 
+@for_managers
 async def pick_org(
-    callback: CallbackQuery, callback_data: GsCb, session: AsyncSession, member: Member | None
+    callback: CallbackQuery, callback_data: GsCb, session: AsyncSession, member: Member
 ) -> None:
     """The organisations of the subtree, paged, to see or record another one's group study."""
-    if not await ensure_role(callback, member, *MANAGERS):
-        return
-    root = await managed_root(session, member)
-    assert root is not None
-    orgs = await subtree(session, root)
-    await _say(callback, _("Choose the organisation:"), kb.org_picker(orgs, callback_data.page))
+    orgs = await managed_orgs(session, member)
+    await say(callback, _("Choose the organisation:"), kb.org_picker(orgs, callback_data.page))
 
 
+@for_managers
 async def org_status(
     callback: CallbackQuery,
     callback_data: GsCb,
     session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
+    member: Member,
+    app: AppContext,
 ) -> None:
-    if not await ensure_role(callback, member, *MANAGERS):
-        return
-    assert member is not None
-    org = await manageable_org(session, member, callback_data.id)
+    org = await tapped_org(callback, member, session, callback_data.id)
     if org is None:
-        await reject_stale(callback)
         return
-    text, markup = await _status(session, member, org, policy, _today(clock, settings))
-    await _say(callback, text, markup)
+    text, markup = await _status(session, member, org, app.policy, _today(app))
+    await say(callback, text, markup)
 
 
+@for_managers
 async def start_new(
     callback: CallbackQuery,
     callback_data: GsCb,
     state: FSMContext,
     session: AsyncSession,
-    member: Member | None,
+    member: Member,
 ) -> None:
     """➕: a fresh draft for the organisation; asks for the day."""
-    if not await ensure_role(callback, member, *MANAGERS):
-        return
-    org = await manageable_org(session, member, callback_data.id)
+    org = await tapped_org(callback, member, session, callback_data.id)
     if org is None:
-        await reject_stale(callback)
         return
-    await state.set_state(GroupStudyForm.day)
-    await state.set_data({"token": secrets.token_hex(8), "org_id": org.id, "selected": []})
-    await _say(
-        callback,
-        _("Group study of {org}. Which day was it? Tap a button or send a date like 11-18.").format(
-            org=org.name
-        ),
-        kb.day_keyboard(),
-    )
+    question = _(
+        "Group study of {org}. Which day was it? Tap a button or send a date like 11-18."
+    ).format(org=org.name)
+    data = {"token": secrets.token_hex(8), "org_id": org.id, "selected": []}
+    await ask_text(callback, state, GroupStudyForm.day, data, question, kb.day_keyboard())
 
 
 async def _accept_day(
@@ -208,9 +199,9 @@ async def _accept_day(
     except GroupStudyError as error:
         await _answer(event, problem_text(error.problem, policy))
         return
-    await state.update_data(day=day.isoformat())
-    await state.set_state(GroupStudyForm.length)
-    await _answer(event, _length_question(policy), kb.length_keyboard(), alert=False)
+    question = _length_question(policy)
+    markup = kb.length_keyboard()
+    await next_step(event, state, GroupStudyForm.length, question, markup, day=day.isoformat())
 
 
 def _length_question(policy: StudyPolicy) -> str:
@@ -227,50 +218,42 @@ async def _answer(
     alert: bool = True,
 ) -> None:
     """A reply to a message, or to a tap: an alert for errors, a message otherwise."""
-    if isinstance(event, Message):
-        await event.answer(text, reply_markup=markup)
-    elif alert:
+    if isinstance(event, CallbackQuery) and alert:
         await _alert(event, text)
     else:
-        await _say(event, text, markup)
+        await reply(event, text, markup)
 
 
+@for_managers
 async def day_button(
     callback: CallbackQuery,
     callback_data: GsCb,
     state: FSMContext,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
+    member: Member,
+    app: AppContext,
 ) -> None:
-    if not await ensure_role(callback, member, *MANAGERS):
-        return
-    today = _today(clock, settings)
+    today = _today(app)
     day = today if callback_data.action == GsAction.TODAY else today - timedelta(days=1)
-    await _accept_day(callback, state, day, today, policy)
+    await _accept_day(callback, state, day, today, app.policy)
 
 
+@for_managers
 async def day_text(
     message: Message,
     state: FSMContext,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
+    member: Member,
+    app: AppContext,
 ) -> None:
-    if not await ensure_role(message, member, *MANAGERS):
-        return
-    today = _today(clock, settings)
+    today = _today(app)
     try:
         day = parse_past_day(message.text or "", today)
     except DateParseError as error:
         if error.problem == ParseProblem.FUTURE:
-            await message.answer(problem_text(GroupStudyProblem.FUTURE_DATE, policy))
+            await message.answer(problem_text(GroupStudyProblem.FUTURE_DATE, app.policy))
         else:
             await message.answer(_("I could not read that date. Send it like 11-18 or 11月18日."))
         return
-    await _accept_day(message, state, day, today, policy)
+    await _accept_day(message, state, day, today, app.policy)
 
 
 async def _accept_length(
@@ -279,95 +262,97 @@ async def _accept_length(
     length: StudyLength,
     session: AsyncSession,
     member: Member,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
+    app: AppContext,
 ) -> None:
     """The length of the new draft, or (when editing) of the stored session at once."""
     counted = _("Counted as {half_days} half-days ({hours} h).").format(
         half_days=_half_days(length.half_days), hours=f"{length.minutes / 60:g}"
     )
     edit_id = (await state.get_data()).get("edit_id")
-    if edit_id is not None:
-        try:
-            await service.update(
-                session,
-                member,
-                edit_id,
-                policy,
-                _today(clock, settings),
-                clock.now(),
-                length=length,
-            )
-        except GroupStudyError as error:
-            await _answer(event, problem_text(error.problem, policy))
-            return
-        await state.clear()
-        await _answer(event, "✅ " + counted, alert=False)
+    if edit_id is None:
+        question = counted + "\n" + _("What was the topic?")
+        await next_step(
+            event,
+            state,
+            GroupStudyForm.topic,
+            question,
+            half_days=length.half_days,
+            minutes=length.minutes,
+        )
         return
-    await state.update_data(half_days=length.half_days, minutes=length.minutes)
-    await state.set_state(GroupStudyForm.topic)
-    await _answer(event, counted + "\n" + _("What was the topic?"), alert=False)
+    study = await _update(event, state, session, member, app, edit_id, length=length)
+    if study is not None:
+        await reply(event, "✅ " + counted)
 
 
+async def _update(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    member: Member,
+    app: AppContext,
+    edit_id: int,
+    **changes: Any,
+) -> GroupStudy | None:
+    """Applies an edit to a stored group study and ends the flow; None after refusing it."""
+    today = _today(app)
+    try:
+        study = await service.update(
+            session, member, edit_id, app.policy, today, app.clock.now(), **changes
+        )
+    except GroupStudyError as error:
+        await _answer(event, problem_text(error.problem, app.policy))
+        return None
+    await state.clear()
+    return study
+
+
+@for_managers
 async def length_button(
     callback: CallbackQuery,
     callback_data: GsCb,
     state: FSMContext,
     session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
+    member: Member,
+    app: AppContext,
 ) -> None:
-    if not await ensure_role(callback, member, *MANAGERS):
-        return
-    assert member is not None
     half_days = 1 if callback_data.action == GsAction.HALF_DAY else 2
-    length = service.length_of_half_days(half_days, policy)
-    await _accept_length(callback, state, length, session, member, policy, clock, settings)
+    length = service.length_of_half_days(half_days, app.policy)
+    await _accept_length(callback, state, length, session, member, app)
 
 
+@for_managers
 async def length_text(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
+    member: Member,
+    app: AppContext,
 ) -> None:
-    if not await ensure_role(message, member, *MANAGERS):
-        return
-    assert member is not None
     match = _HOURS.match(message.text or "")
     try:
         if match is None:
             raise GroupStudyError(GroupStudyProblem.BAD_LENGTH)
-        length = service.length_of_hours(float(match.group(1)), policy)
+        length = service.length_of_hours(float(match.group(1)), app.policy)
     except GroupStudyError as error:
-        await message.answer(problem_text(error.problem, policy))
+        await message.answer(problem_text(error.problem, app.policy))
         return
-    await _accept_length(message, state, length, session, member, policy, clock, settings)
+    await _accept_length(message, state, length, session, member, app)
 
 
+@for_managers
 async def topic_text(
-    message: Message, state: FSMContext, member: Member | None, policy: StudyPolicy
+    message: Message, state: FSMContext, member: Member, policy: StudyPolicy
 ) -> None:
-    if not await ensure_role(message, member, *MANAGERS):
-        return
     topic = (message.text or "").strip()
     try:
         service.check_text(topic, "")
     except GroupStudyError as error:
         await message.answer(problem_text(error.problem, policy))
         return
-    await state.update_data(topic=topic)
-    await state.set_state(GroupStudyForm.summary)
-    await message.answer(
-        _("A short summary (up to 1000 characters), or tap Skip."),
-        reply_markup=kb.summary_keyboard(),
-    )
+    question = _("A short summary (up to 1000 characters), or tap Skip.")
+    markup = kb.summary_keyboard()
+    await next_step(message, state, GroupStudyForm.summary, question, markup, topic=topic)
 
 
 async def _ask_attendees(
@@ -377,18 +362,17 @@ async def _ask_attendees(
     await state.set_state(GroupStudyForm.attendees)
     members = await service.org_members(session, data["org_id"])
     markup = kb.attendee_keyboard(members, set(data["selected"]), 0)
-    await _answer(event, _("Who attended? Tap names, then Done."), markup, alert=False)
+    await reply(event, _("Who attended? Tap names, then Done."), markup)
 
 
+@for_managers
 async def summary_text(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
-    member: Member | None,
+    member: Member,
     policy: StudyPolicy,
 ) -> None:
-    if not await ensure_role(message, member, *MANAGERS):
-        return
     summary = (message.text or "").strip()
     if len(summary) > service.SUMMARY_MAX:
         await message.answer(problem_text(GroupStudyProblem.BAD_SUMMARY, policy))
@@ -397,25 +381,23 @@ async def summary_text(
     await _ask_attendees(message, state, session)
 
 
+@for_managers
 async def skip_summary(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession, member: Member | None
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, member: Member
 ) -> None:
-    if not await ensure_role(callback, member, *MANAGERS):
-        return
     await state.update_data(summary="")
     await _ask_attendees(callback, state, session)
 
 
+@for_managers
 async def toggle_attendee(
     callback: CallbackQuery,
     callback_data: GsCb,
     state: FSMContext,
     session: AsyncSession,
-    member: Member | None,
+    member: Member,
 ) -> None:
     """✅/⬜, everyone, none and paging; a member of another organisation is refused."""
-    if not await ensure_role(callback, member, *MANAGERS):
-        return
     data = await state.get_data()
     members = await service.org_members(session, data["org_id"])
     ids = [person.id for person in members]
@@ -431,31 +413,28 @@ async def toggle_attendee(
     elif action == GsAction.NONE:
         selected = set()
     await state.update_data(selected=sorted(selected))
-    await callback.answer()
-    if callback.message is not None:
-        markup = kb.attendee_keyboard(members, selected, callback_data.page)
-        await callback.message.edit_reply_markup(reply_markup=markup)  # type: ignore[union-attr]
+    await redraw_buttons(callback, kb.attendee_keyboard(members, selected, callback_data.page))
 
 
+@for_managers
 async def attendees_done(
     callback: CallbackQuery,
     state: FSMContext,
     session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
+    member: Member,
+    app: AppContext,
 ) -> None:
     """Done: saves edited attendees at once, or shows the new draft with 💾 Save."""
-    if not await ensure_role(callback, member, *MANAGERS):
-        return
-    assert member is not None
     data = await state.get_data()
     if not data["selected"]:
-        await _alert(callback, problem_text(GroupStudyProblem.NO_ATTENDEES, policy))
+        await _alert(callback, problem_text(GroupStudyProblem.NO_ATTENDEES, app.policy))
         return
     if "edit_id" in data:
-        await _save_edit(callback, state, session, member, policy, clock, settings, data)
+        selected = data["selected"]
+        edit_id = data["edit_id"]
+        study = await _update(callback, state, session, member, app, edit_id, attendees=selected)
+        if study is not None:
+            await say(callback, _("✅ Attendees updated: {count}.").format(count=len(selected)))
         return
     await state.set_state(GroupStudyForm.confirm)
     text = _(
@@ -469,22 +448,18 @@ async def attendees_done(
         summary=data["summary"] or "—",
         count=len(data["selected"]),
     )
-    await _say(callback, text, kb.save_keyboard())
+    await say(callback, text, kb.save_keyboard())
 
 
+@for_managers
 async def save(
     callback: CallbackQuery,
     state: FSMContext,
     session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
+    member: Member,
+    app: AppContext,
 ) -> None:
     """💾: stores the draft once (its token is the idempotency key)."""
-    if not await ensure_role(callback, member, *MANAGERS):
-        return
-    assert member is not None
     data = await state.get_data()
     draft = service.GroupStudyDraft(
         org_id=data["org_id"],
@@ -495,59 +470,80 @@ async def save(
         attendee_ids=frozenset(data["selected"]),
         idempotency_key=f"gs:{data['token']}",
     )
-    today = _today(clock, settings)
+    today = _today(app)
     try:
-        _study, created = await service.record(session, member, draft, policy, today)
+        _study, created = await service.record(session, member, draft, app.policy, today)
     except GroupStudyError as error:
-        await _alert(callback, problem_text(error.problem, policy))
+        await _alert(callback, problem_text(error.problem, app.policy))
         return
     await state.clear()
     org = await manageable_org(session, member, draft.org_id)
     assert org is not None
-    text, markup = await _status(session, member, org, policy, today)
+    text, markup = await _status(session, member, org, app.policy, today)
     saved = _("✅ Group study saved.") if created else _("This group study was already saved.")
-    await _say(callback, f"{saved}\n\n{text}", markup)
+    await say(callback, f"{saved}\n\n{text}", markup)
 
 
 async def _editable(
     callback: CallbackQuery,
     callback_data: GsCb,
     session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
+    member: Member,
+    app: AppContext,
 ) -> GroupStudy | None:
     """The group study the tap refers to, if the member may change it now; else answers."""
-    if not await ensure_role(callback, member, *MANAGERS):
-        return None
-    assert member is not None
     try:
         return await service.editable_study(
-            session, member, callback_data.id, policy, _today(clock, settings)
+            session, member, callback_data.id, app.policy, _today(app)
         )
     except GroupStudyError as error:
         if error.problem in (GroupStudyProblem.NOT_ALLOWED, GroupStudyProblem.NOT_FOUND):
             await reject_stale(callback)
         else:
-            await _alert(callback, problem_text(error.problem, policy))
+            await _alert(callback, problem_text(error.problem, app.policy))
         return None
 
 
-async def view_study(
+@for_managers
+async def study_action(
     callback: CallbackQuery,
     callback_data: GsCb,
+    state: FSMContext,
     session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
+    member: Member,
+    app: AppContext,
 ) -> None:
-    study = await _editable(callback, callback_data, session, member, policy, clock, settings)
+    """The buttons of one stored group study: view, edit, delete (while it is editable)."""
+    study = await _editable(callback, callback_data, session, member, app)
     if study is None:
         return
+    assert study.id is not None
+    action, data = callback_data.action, {"edit_id": study.id}
+    if action == GsAction.VIEW:
+        await say(callback, await _study_text(session, study), kb.study_keyboard(study.id))
+    elif action == GsAction.EDIT_TOPIC:
+        question = _("Send the new topic on the first line; further lines become the summary.")
+        await ask_text(callback, state, GroupStudyForm.edit_text, data, question)
+    elif action == GsAction.EDIT_ATTENDEES:
+        selected = sorted(await service.attendee_ids(session, study.id))
+        await state.set_data({**data, "org_id": study.org_id, "selected": selected})
+        await _ask_attendees(callback, state, session)
+    elif action == GsAction.EDIT_LENGTH:
+        question, markup = _length_question(app.policy), kb.length_keyboard()
+        await ask_text(callback, state, GroupStudyForm.length, data, question, markup)
+    elif action == GsAction.DELETE:
+        question = _("Delete the group study of {day} “{topic}”?").format(
+            day=study.study_date.isoformat(), topic=study.topic
+        )
+        await say(callback, question, kb.delete_keyboard(study.id))
+    else:
+        await service.remove(session, member, study.id, app.policy, _today(app))
+        await say(callback, _("🗑 Deleted."))
+
+
+async def _study_text(session: AsyncSession, study: GroupStudy) -> str:
     count = len(await service.attendee_ids(session, study.id))
-    text = _(
+    return _(
         "{day} · {half_days} half-days ({hours} h)\nTopic: {topic}\nSummary: {summary}\n"
         "Attendees: {count}"
     ).format(
@@ -558,170 +554,30 @@ async def view_study(
         summary=study.summary or "—",
         count=count,
     )
-    await _say(callback, text, kb.study_keyboard(study.id))
 
 
-async def edit_text_start(
-    callback: CallbackQuery,
-    callback_data: GsCb,
-    state: FSMContext,
-    session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
-) -> None:
-    study = await _editable(callback, callback_data, session, member, policy, clock, settings)
-    if study is None:
-        return
-    await state.set_state(GroupStudyForm.edit_text)
-    await state.set_data({"edit_id": study.id})
-    await _say(
-        callback,
-        _("Send the new topic on the first line; further lines become the summary."),
-    )
-
-
+@for_managers
 async def edit_text_save(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
-) -> None:
-    if not await ensure_role(message, member, *MANAGERS):
-        return
-    assert member is not None
-    topic, _newline, summary = (message.text or "").strip().partition("\n")
-    data = await state.get_data()
-    try:
-        study = await service.update(
-            session,
-            member,
-            data["edit_id"],
-            policy,
-            _today(clock, settings),
-            clock.now(),
-            topic=topic,
-            summary=summary,
-        )
-    except GroupStudyError as error:
-        await message.answer(problem_text(error.problem, policy))
-        return
-    await state.clear()
-    await message.answer(_("✅ Updated: {topic}").format(topic=study.topic))
-
-
-async def edit_attendees_start(
-    callback: CallbackQuery,
-    callback_data: GsCb,
-    state: FSMContext,
-    session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
-) -> None:
-    study = await _editable(callback, callback_data, session, member, policy, clock, settings)
-    if study is None:
-        return
-    selected = sorted(await service.attendee_ids(session, study.id))
-    await state.set_data({"edit_id": study.id, "org_id": study.org_id, "selected": selected})
-    await _ask_attendees(callback, state, session)
-
-
-async def edit_length_start(
-    callback: CallbackQuery,
-    callback_data: GsCb,
-    state: FSMContext,
-    session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
-) -> None:
-    study = await _editable(callback, callback_data, session, member, policy, clock, settings)
-    if study is None:
-        return
-    await state.set_state(GroupStudyForm.length)
-    await state.set_data({"edit_id": study.id})
-    await _say(callback, _length_question(policy), kb.length_keyboard())
-
-
-async def _save_edit(
-    callback: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
     member: Member,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
-    data: dict[str, Any],
+    app: AppContext,
 ) -> None:
-    try:
-        await service.update(
-            session,
-            member,
-            data["edit_id"],
-            policy,
-            _today(clock, settings),
-            clock.now(),
-            attendees=data["selected"],
-        )
-    except GroupStudyError as error:
-        await _alert(callback, problem_text(error.problem, policy))
-        return
-    await state.clear()
-    await _say(callback, _("✅ Attendees updated: {count}.").format(count=len(data["selected"])))
-
-
-async def delete_ask(
-    callback: CallbackQuery,
-    callback_data: GsCb,
-    session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
-) -> None:
-    study = await _editable(callback, callback_data, session, member, policy, clock, settings)
-    if study is None:
-        return
-    await _say(
-        callback,
-        _("Delete the group study of {day} “{topic}”?").format(
-            day=study.study_date.isoformat(), topic=study.topic
-        ),
-        kb.delete_keyboard(study.id),
+    topic, _newline, summary = (message.text or "").strip().partition("\n")
+    edit_id = (await state.get_data())["edit_id"]
+    study = await _update(
+        message,
+        state,
+        session,
+        member,
+        app,
+        edit_id,
+        topic=topic,
+        summary=summary,
     )
-
-
-async def delete_confirm(
-    callback: CallbackQuery,
-    callback_data: GsCb,
-    session: AsyncSession,
-    member: Member | None,
-    policy: StudyPolicy,
-    clock: Clock,
-    settings: Settings,
-) -> None:
-    study = await _editable(callback, callback_data, session, member, policy, clock, settings)
-    if study is None:
-        return
-    assert member is not None
-    await service.remove(session, member, study.id, policy, _today(clock, settings))
-    await _say(callback, _("🗑 Deleted."))
-
-
-async def not_text(message: Message) -> None:
-    """A sticker, photo or voice where the flow waits for text."""
-    await message.answer(_("Please send text, or /cancel to stop."))
-
-
-# Text typed in a step; a command (e.g. /meeting in the middle of a flow) goes on to its router.
-TYPED = F.text & ~F.text.startswith("/")
+    if study is not None:
+        await message.answer(_("✅ Updated: {topic}").format(topic=study.topic))
 
 
 def create_router() -> Router:
@@ -770,11 +626,6 @@ def create_router() -> Router:
     )
     on(attendees_done, GsCb.filter(F.action == GsAction.DONE), in_form)
     on(save, GsCb.filter(F.action == GsAction.SAVE), GroupStudyForm.confirm)
-    on(view_study, GsCb.filter(F.action == GsAction.VIEW))
-    on(edit_text_start, GsCb.filter(F.action == GsAction.EDIT_TOPIC))
-    on(edit_attendees_start, GsCb.filter(F.action == GsAction.EDIT_ATTENDEES))
-    on(edit_length_start, GsCb.filter(F.action == GsAction.EDIT_LENGTH))
-    on(delete_ask, GsCb.filter(F.action == GsAction.DELETE))
-    on(delete_confirm, GsCb.filter(F.action == GsAction.DELETE_CONFIRM))
+    on(study_action, GsCb.filter(F.action.in_(STUDY_ACTIONS)))
     on(reject_stale, GsCb.filter())  # a step's button after the step has passed
     return router

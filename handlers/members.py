@@ -19,9 +19,9 @@ from bot.keyboards.onboarding import (
     confirm_remove_keyboard,
     member_keyboard,
     members_keyboard,
-    page_count,
     role_label,
 )
+from bot.keyboards.paging import page_count
 from bot.rules import Month
 from bot.services.members import (
     LEAVE_REASON_MAX,
@@ -36,11 +36,9 @@ from bot.services.members import (
     set_leave,
 )
 from bot.services.orgs import managed_root
+from handlers.flow import MANAGERS, for_managers, show_in_place
 from handlers.guards import ensure_role, reject_stale
-from handlers.onboarding import show_in_place
 from storage.models import Member, Organization, Role
-
-MANAGERS = (Role.SECRETARY, Role.ADMIN)
 
 
 class LeaveForm(StatesGroup):
@@ -88,34 +86,30 @@ async def _card_view(
     return "\n".join(lines), markup
 
 
+@for_managers
 async def list_members(
     message: Message,
-    member: Member | None,
+    member: Member,
     session: AsyncSession,
     clock: Clock,
     settings: Settings,
 ) -> None:
     """`/members`: the members of the user's subtree, a page at a time."""
-    if not await ensure_role(message, member, *MANAGERS):
-        return
-    assert member is not None
     text, markup = await _list_view(session, member, 0, this_month(clock, settings))
     await message.answer(text, reply_markup=markup)
 
 
+@for_managers
 async def member_action(
     callback: CallbackQuery,
     callback_data: MemberCb,
-    member: Member | None,
+    member: Member,
     session: AsyncSession,
     state: FSMContext,
     clock: Clock,
     settings: Settings,
 ) -> None:
     """Every button of the list and of a member's card; the scope is checked each time."""
-    if not await ensure_role(callback, member, *MANAGERS):
-        return
-    assert member is not None
     month = this_month(clock, settings)
     page, action = callback_data.page, callback_data.action
     if action == MemberAction.PAGE:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -52,13 +51,12 @@ from bot.services.invites import (
     revoke_invite,
 )
 from bot.services.members import JoinOutcome, clean_name, join_as_admin, join_by_invite
-from bot.services.orgs import manageable_org, managed_root, subtree
+from bot.services.orgs import managed_root
+from bot.text import TELEGRAM_TEXT_LIMIT
 from handlers.common import private_only
-from handlers.guards import ensure_role, reject_stale
+from handlers.flow import for_managers, managed_orgs, show_in_place, tapped_org
+from handlers.guards import reject_stale
 from storage.models import Invite, Member, Organization, Role
-
-MANAGERS = (Role.SECRETARY, Role.ADMIN)
-MESSAGE_LIMIT = 4096
 
 
 class JoinForm(StatesGroup):
@@ -230,21 +228,6 @@ async def confirm_name(
     )
 
 
-async def show_in_place(
-    callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Replaces the tapped message (text and buttons), or sends anew if it is out of reach."""
-    if not isinstance(callback.message, Message):
-        await callback.bot.send_message(callback.from_user.id, text, reply_markup=markup)
-        return
-    try:
-        await callback.message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as exc:
-        # A second tap that would show the same thing again: nothing to change.
-        if "message is not modified" not in exc.message:
-            raise
-
-
 # --- /invite and /invites -----------------------------------------------------------------
 
 
@@ -252,13 +235,11 @@ def _roles_for(member: Member) -> list[Role]:
     return [role for role in Role if may_invite_role(member.role, role)]
 
 
+@for_managers
 async def invite_start(
-    message: Message, command: CommandObject, member: Member | None, session: AsyncSession
+    message: Message, command: CommandObject, member: Member, session: AsyncSession
 ) -> None:
     """`/invite [USES] [DAYS]`: pick an organisation of the user's subtree, then a role."""
-    if not await ensure_role(message, member, *MANAGERS):
-        return
-    assert member is not None
     terms = parse_invite_terms(command.args)
     if terms is None:
         await message.answer(
@@ -268,13 +249,11 @@ async def invite_start(
             ).format(uses=MAX_USES, days=MAX_DAYS)
         )
         return
-    root = await managed_root(session, member)
-    assert root is not None
-    orgs = await subtree(session, root)
+    orgs = await managed_orgs(session, member)
     if len(orgs) == 1:
         await message.answer(
-            _("Invite to {org}: which role?").format(org=root.name),
-            reply_markup=invite_roles_keyboard(root, _roles_for(member), terms),
+            _("Invite to {org}: which role?").format(org=orgs[0].name),
+            reply_markup=invite_roles_keyboard(orgs[0], _roles_for(member), terms),
         )
         return
     await message.answer(
@@ -283,17 +262,14 @@ async def invite_start(
     )
 
 
+@for_managers
 async def invite_page(
     callback: CallbackQuery,
     callback_data: InvitePageCb,
-    member: Member | None,
+    member: Member,
     session: AsyncSession,
 ) -> None:
-    if not await ensure_role(callback, member, *MANAGERS):
-        return
-    root = await managed_root(session, member)
-    assert root is not None
-    orgs = await subtree(session, root)
+    orgs = await managed_orgs(session, member)
     terms = InviteTerms(callback_data.uses, callback_data.days)
     await callback.answer()
     await show_in_place(
@@ -303,18 +279,15 @@ async def invite_page(
     )
 
 
+@for_managers
 async def invite_pick_org(
     callback: CallbackQuery,
     callback_data: InviteOrgCb,
-    member: Member | None,
+    member: Member,
     session: AsyncSession,
 ) -> None:
-    if not await ensure_role(callback, member, *MANAGERS):
-        return
-    assert member is not None
-    org = await manageable_org(session, member, callback_data.org_id)
+    org = await tapped_org(callback, member, session, callback_data.org_id)
     if org is None:
-        await reject_stale(callback)
         return
     await callback.answer()
     text = _("Invite to {org}: which role?").format(org=org.name)
@@ -322,21 +295,21 @@ async def invite_pick_org(
     await show_in_place(callback, text, invite_roles_keyboard(org, _roles_for(member), terms))
 
 
+@for_managers
 async def invite_create(
     callback: CallbackQuery,
     callback_data: InviteRoleCb,
-    member: Member | None,
+    member: Member,
     session: AsyncSession,
     settings: Settings,
     clock: Clock,
     bot: Bot,
 ) -> None:
     """Creates the invite and sends its link with a QR code image."""
-    if not await ensure_role(callback, member, *MANAGERS):
+    org = await tapped_org(callback, member, session, callback_data.org_id)
+    if org is None:
         return
-    assert member is not None
-    org = await manageable_org(session, member, callback_data.org_id)
-    if org is None or not callback_data.terms.valid:
+    if not callback_data.terms.valid:
         await reject_stale(callback)
         return
     if not may_invite_role(member.role, callback_data.role):
@@ -399,7 +372,7 @@ def _invites_view(
             f"#{number} {item.org.name} · {role_label(item.invite.role)} · "
             f"{_limits(item.invite, settings)}\n{deep_link(settings, item.invite.code)}"
         )
-        if len(text) + len(entry) + 2 > MESSAGE_LIMIT:
+        if len(text) + len(entry) + 2 > TELEGRAM_TEXT_LIMIT:
             break
         text, shown = f"{text}\n\n{entry}", number
     return text, revoke_keyboard(items[:shown])
@@ -412,29 +385,25 @@ async def _active(session: AsyncSession, member: Member, clock: Clock) -> list[A
     return [item for item in items if may_invite_role(member.role, item.invite.role)]
 
 
+@for_managers
 async def invites_list(
-    message: Message, member: Member | None, session: AsyncSession, settings: Settings, clock: Clock
+    message: Message, member: Member, session: AsyncSession, settings: Settings, clock: Clock
 ) -> None:
     """`/invites`: active invites of the user's subtree, each with a revoke button."""
-    if not await ensure_role(message, member, *MANAGERS):
-        return
-    assert member is not None
     items = await _active(session, member, clock)
     text, markup = _invites_view(items, settings)
     await message.answer(text, reply_markup=markup)
 
 
+@for_managers
 async def invite_revoke(
     callback: CallbackQuery,
     callback_data: RevokeCb,
-    member: Member | None,
+    member: Member,
     session: AsyncSession,
     settings: Settings,
     clock: Clock,
 ) -> None:
-    if not await ensure_role(callback, member, *MANAGERS):
-        return
-    assert member is not None
     if await revoke_invite(session, member, callback_data.invite_id) is None:
         await reject_stale(callback)
         return

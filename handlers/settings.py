@@ -13,8 +13,8 @@ from bot.i18n import SUPPORTED_LOCALES, i18n_context
 from bot.keyboards.menu import MENU_SETTINGS, main_menu
 from bot.keyboards.onboarding import SettingsAction, SettingsCb, settings_keyboard
 from bot.services.members import update_preferences
-from handlers.guards import ensure_member, reject_stale
-from handlers.onboarding import show_in_place
+from handlers.flow import for_members, show_in_place
+from handlers.guards import reject_stale
 from storage.models import Member
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
@@ -27,23 +27,19 @@ def settings_text(member: Member) -> str:
     )
 
 
-async def show_settings(message: Message, member: Member | None) -> None:
-    if not await ensure_member(message, member):
-        return
-    assert member is not None
+@for_members
+async def show_settings(message: Message, member: Member) -> None:
     await message.answer(settings_text(member), reply_markup=settings_keyboard(member))
 
 
+@for_members
 async def change_setting(
     callback: CallbackQuery,
     callback_data: SettingsCb,
-    member: Member | None,
+    member: Member,
     session: AsyncSession,
     app: AppContext,
 ) -> None:
-    if not await ensure_member(callback, member):
-        return
-    assert member is not None
     current = (
         member.locale
         if callback_data.action == SettingsAction.LANGUAGE

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from enum import StrEnum
-from typing import TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.keyboards.paging import page_of, pager_row
 from storage.models import GroupStudy, Member, Organization
-
-PAGE_SIZE = 8
-T = TypeVar("T")
 
 
 class GsAction(StrEnum):
@@ -45,36 +42,6 @@ class GsCb(CallbackData, prefix="gs"):
     page: int = 0
 
 
-def page_of(items: Sequence[T], page: int, size: int = PAGE_SIZE) -> tuple[Sequence[T], int, int]:
-    """The items of `page` (clamped), the page and the number of pages."""
-    pages = max(1, -(-len(items) // size))
-    page = min(max(page, 0), pages - 1)
-    return items[page * size : (page + 1) * size], page, pages
-
-
-def pager_row(
-    page: int, pages: int, pack: type[CallbackData], **fields: object
-) -> list[InlineKeyboardButton]:
-    """◀ n/m ▶ buttons; `pack(page=…, **fields)` builds each button's data."""
-    if pages <= 1:
-        return []
-    row = []
-    if page > 0:
-        row.append(
-            InlineKeyboardButton(text="◀", callback_data=pack(page=page - 1, **fields).pack())
-        )
-    row.append(
-        InlineKeyboardButton(
-            text=f"{page + 1}/{pages}", callback_data=pack(page=page, **fields).pack()
-        )
-    )
-    if page < pages - 1:
-        row.append(
-            InlineKeyboardButton(text="▶", callback_data=pack(page=page + 1, **fields).pack())
-        )
-    return row
-
-
 def _button(text: str, action: GsAction, id: int = 0, page: int = 0) -> InlineKeyboardButton:
     return InlineKeyboardButton(
         text=text, callback_data=GsCb(action=action, id=id, page=page).pack()
@@ -98,7 +65,7 @@ def status_keyboard(
 def org_picker(orgs: Sequence[Organization], page: int) -> InlineKeyboardMarkup:
     shown, page, pages = page_of(orgs, page)
     rows = [[_button(org.name, GsAction.STATUS, org.id or 0)] for org in shown]
-    rows.append(pager_row(page, pages, GsCb, action=GsAction.ORGS))
+    rows.append(pager_row(page, pages, lambda n: GsCb(action=GsAction.ORGS, page=n)))
     return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
 
 
@@ -141,7 +108,7 @@ def attendee_keyboard(
         ]
         for member in shown
     ]
-    rows.append(pager_row(page, pages, GsCb, action=GsAction.PAGE))
+    rows.append(pager_row(page, pages, lambda n: GsCb(action=GsAction.PAGE, page=n)))
     rows.append(
         [
             _button(_("Everyone"), GsAction.ALL, page=page),

@@ -9,7 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from bot.keyboards.group_study import page_of, pager_row
+from bot.keyboards.paging import page_of, pager_row
 from storage.models import Member, Organization
 
 # Meetings with a button in /meeting (Telegram allows 100 buttons; a phone shows far fewer).
@@ -110,7 +110,7 @@ def host_picker(orgs: Sequence[Organization], page: int) -> InlineKeyboardMarkup
         [InlineKeyboardButton(text=org.name, callback_data=HostCb(org_id=org.id or 0).pack())]
         for org in shown
     ]
-    rows.append(pager_row(page, pages, MtCb, action=MtAction.HOSTS))
+    rows.append(pager_row(page, pages, lambda n: MtCb(action=MtAction.HOSTS, page=n)))
     return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
 
 
@@ -142,5 +142,7 @@ def attendance_keyboard(
         ]
         for person in shown
     ]
-    rows.append(pager_row(page, pages, MtCb, action=MtAction.SHEET, meeting_id=meeting_id))
+    rows.append(
+        pager_row(page, pages, lambda n: MtCb(action=MtAction.SHEET, meeting_id=meeting_id, page=n))
+    )
     return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])

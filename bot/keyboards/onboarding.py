@@ -9,6 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.keyboards.paging import page_count, page_of, pager_row
 from bot.services.invites import ActiveInvite, InviteTerms
 from bot.services.members import MemberRow
 from storage.models import Member, Organization, Role
@@ -100,33 +101,14 @@ def confirm_name_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-def page_count(total: int, per_page: int) -> int:
-    return max(1, -(-total // per_page))
-
-
-def _nav_row(
-    page: int, pages: int, previous: CallbackData, following: CallbackData
-) -> list[InlineKeyboardButton]:
-    row = []
-    if page > 0:
-        row.append(_button(_("◀ Previous"), previous))
-    if page + 1 < pages:
-        row.append(_button(_("Next ▶"), following))
-    return row
-
-
 def invite_orgs_keyboard(
     orgs: Sequence[Organization], page: int, terms: InviteTerms
 ) -> InlineKeyboardMarkup:
     """Organisations of the inviter's subtree, one page of them."""
-    pages = page_count(len(orgs), ORGS_PER_PAGE)
-    page = min(max(page, 0), pages - 1)
-    shown = orgs[page * ORGS_PER_PAGE : (page + 1) * ORGS_PER_PAGE]
+    shown, page, pages = page_of(orgs, page, ORGS_PER_PAGE)
     kept = {"uses": terms.uses, "days": terms.days}
     rows = [[_button(org.name, InviteOrgCb(org_id=org.id or 0, **kept))] for org in shown]
-    nav = _nav_row(
-        page, pages, InvitePageCb(page=page - 1, **kept), InvitePageCb(page=page + 1, **kept)
-    )
+    nav = pager_row(page, pages, lambda n: InvitePageCb(page=n, **kept), counter=False)
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -194,11 +176,8 @@ def members_keyboard(rows: Sequence[MemberRow], page: int, total: int) -> Inline
         ]
         for row in rows
     ]
-    nav = _nav_row(
-        page,
-        pages,
-        MemberCb(action=MemberAction.PAGE, page=page - 1),
-        MemberCb(action=MemberAction.PAGE, page=page + 1),
+    nav = pager_row(
+        page, pages, lambda n: MemberCb(action=MemberAction.PAGE, page=n), counter=False
     )
     if nav:
         buttons.append(nav)

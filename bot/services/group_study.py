@@ -14,14 +14,14 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import delete, func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.rules import Month, StudyPolicy
 from bot.services.orgs import manageable_org
 from bot.services.progress import org_group_half_days
-from storage.models import AuditLog, GroupStudy, GroupStudyAttendee, Member, Organization
+from bot.services.records import audit_change, by_key, insert_once
+from storage.models import GroupStudy, GroupStudyAttendee, Member, Organization
 
 TOPIC_MAX = 200
 SUMMARY_MAX = 1000
@@ -133,15 +133,11 @@ async def _org_in_scope(session: AsyncSession, actor: Member, org_id: int) -> Or
     return org
 
 
-async def _study_by_key(session: AsyncSession, key: str) -> GroupStudy | None:
-    return (await session.exec(select(GroupStudy).where(GroupStudy.idempotency_key == key))).first()
-
-
 async def record(
     session: AsyncSession, actor: Member, draft: GroupStudyDraft, policy: StudyPolicy, today: date
 ) -> tuple[GroupStudy, bool]:
     """Stores the session once; returns (row, created). A repeated key returns the first row."""
-    existing = await _study_by_key(session, draft.idempotency_key)
+    existing = await by_key(session, GroupStudy, draft.idempotency_key)
     if existing is not None:
         return existing, False
     await _org_in_scope(session, actor, draft.org_id)
@@ -158,15 +154,9 @@ async def record(
         idempotency_key=draft.idempotency_key,
         created_by_id=actor.id,
     )
-    session.add(study)
-    try:
-        await session.flush()
-    except IntegrityError:  # the same draft saved concurrently: the other one won
-        await session.rollback()
-        existing = await _study_by_key(session, draft.idempotency_key)
-        if existing is None:
-            raise
-        return existing, False
+    study, created = await insert_once(session, study)
+    if not created:
+        return study, False
     session.add_all(
         GroupStudyAttendee(group_study_id=study.id, member_id=member_id)
         for member_id in sorted(draft.attendee_ids)
@@ -186,21 +176,6 @@ async def editable_study(
     if not policy.is_editable(study.study_date, today):
         raise GroupStudyError(GroupStudyProblem.OUTSIDE_WINDOW)
     return study
-
-
-def _audit(
-    session: AsyncSession, actor: Member, study: GroupStudy, action: str, **details: object
-) -> None:
-    if actor.id != study.created_by_id:
-        session.add(
-            AuditLog(
-                actor_id=actor.id,
-                action=action,
-                entity="group_study",
-                entity_id=study.id,
-                details={"org_id": study.org_id, "author_id": study.created_by_id, **details},
-            )
-        )
 
 
 async def attendee_ids(session: AsyncSession, study_id: int) -> set[int]:
@@ -247,7 +222,7 @@ async def update(
         study.half_days, study.minutes = length.half_days, length.minutes
     study.updated_at = now
     session.add(study)
-    _audit(session, actor, study, "edit", before=before)
+    audit_change(session, actor, "group_study", study, "edit", before=before)
     await session.commit()
     return study
 
@@ -256,9 +231,10 @@ async def remove(
     session: AsyncSession, actor: Member, study_id: int, policy: StudyPolicy, today: date
 ) -> GroupStudy:
     study = await editable_study(session, actor, study_id, policy, today)
-    _audit(
+    audit_change(
         session,
         actor,
+        "group_study",
         study,
         "delete",
         study_date=study.study_date.isoformat(),

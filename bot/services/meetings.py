@@ -18,13 +18,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
 from bot.rules import Month
 from bot.services.orgs import manageable_org, managed_root
+from bot.services.records import audit_change, by_key, insert_once
+from bot.text import split_for_telegram  # noqa: F401  (handlers/stats.py imports it here)
 from scheduler.outbox import OutboxMessage, enqueue
 from storage.models import (
     AuditLog,
@@ -43,7 +44,6 @@ PLACE_MAX = 300
 AGENDA_MAX = 1000
 REASON_MAX = 200
 SHARE_MAX = 1000
-TELEGRAM_TEXT_LIMIT = 4096
 # Meetings stay in the lists this long after they started (attendance, digest).
 RECENT = timedelta(days=7)
 DEFAULT_TZ = ZoneInfo(Settings.model_fields["bot_timezone"].default)
@@ -273,26 +273,6 @@ def _announce_args(meeting: Meeting, host: Organization, tz: ZoneInfo) -> dict[s
     }
 
 
-def _audit(
-    session: AsyncSession, actor: Member, meeting: Meeting, action: str, **details: object
-) -> None:
-    """Changes by anyone other than the author are audited."""
-    if actor.id != meeting.created_by_id:
-        session.add(
-            AuditLog(
-                actor_id=actor.id,
-                action=action,
-                entity="meeting",
-                entity_id=meeting.id,
-                details={"org_id": meeting.org_id, "author_id": meeting.created_by_id, **details},
-            )
-        )
-
-
-async def _meeting_by_key(session: AsyncSession, key: str) -> Meeting | None:
-    return (await session.exec(select(Meeting).where(Meeting.idempotency_key == key))).first()
-
-
 async def schedule(
     session: AsyncSession, actor: Member, draft: MeetingDraft, now: datetime, tz: ZoneInfo
 ) -> tuple[Meeting, bool]:
@@ -300,7 +280,7 @@ async def schedule(
 
     A repeated idempotency key returns the first meeting and queues nothing.
     """
-    existing = await _meeting_by_key(session, draft.idempotency_key)
+    existing = await by_key(session, Meeting, draft.idempotency_key)
     if existing is not None:
         return existing, False
     host = await manageable_org(session, actor, draft.org_id)
@@ -318,32 +298,12 @@ async def schedule(
         created_at=now,
         updated_at=now,
     )
-    session.add(meeting)
-    try:
-        await session.flush()
-    except IntegrityError:  # the same draft saved concurrently: the other one won
-        await session.rollback()
-        existing = await _meeting_by_key(session, draft.idempotency_key)
-        if existing is None:
-            raise
-        return existing, False
+    meeting, created = await insert_once(session, meeting)
+    if not created:
+        return meeting, False
+    people = [member for member in await invitees(session, meeting) if member.id != actor.id]
     args = _announce_args(meeting, host, tz)
-    await enqueue(
-        session,
-        [
-            OutboxMessage(
-                chat_id=member.telegram_id,
-                member_id=member.id,
-                kind="meeting_announce",
-                period_key=f"m{meeting.id}",
-                text_key="meeting_announce",
-                args=args,
-                not_before=now,
-            )
-            for member in await invitees(session, meeting)
-            if member.id != actor.id
-        ],
-    )
+    await _notify(session, people, "meeting_announce", f"m{meeting.id}", args, now)
     await session.commit()
     return meeting, True
 
@@ -369,6 +329,18 @@ async def _notify_attending(
         .join(MeetingReply, col(MeetingReply.member_id) == col(Member.id))
         .where(MeetingReply.meeting_id == meeting.id, MeetingReply.answer == ReplyAnswer.ATTEND)
     )
+    await _notify(session, attending.all(), kind, period_key, args, now)
+
+
+async def _notify(
+    session: AsyncSession,
+    people: Sequence[Member],
+    kind: str,
+    period_key: str,
+    args: dict[str, object],
+    now: datetime,
+) -> None:
+    """Queues the `kind` message (its own renderer) to each of `people`; the caller commits."""
     await enqueue(
         session,
         [
@@ -381,7 +353,7 @@ async def _notify_attending(
                 args=args,
                 not_before=now,
             )
-            for member in attending.all()
+            for member in people
         ],
     )
 
@@ -414,7 +386,7 @@ async def cancel(
     meeting.status = MeetingStatus.CANCELLED
     meeting.updated_at = now
     session.add(meeting)
-    _audit(session, actor, meeting, "cancel")
+    audit_change(session, actor, "meeting", meeting, "cancel")
     await _notify_attending(
         session,
         meeting,
@@ -445,7 +417,7 @@ async def move(
     meeting.starts_at = new_start
     meeting.updated_at = now
     session.add(meeting)
-    _audit(session, actor, meeting, "move", old_start=old_start)
+    audit_change(session, actor, "meeting", meeting, "move", old_start=old_start)
     args = {**_announce_args(meeting, host, tz), "old_starts": old_start}
     period_key = f"m{meeting.id}-{new_start.astimezone(tz):%Y%m%d%H%M}"
     await _notify_attending(session, meeting, "meeting_moved", period_key, args, now)
@@ -462,7 +434,7 @@ async def edit_details(
     meeting.place, meeting.agenda = check_place(place), check_agenda(agenda)
     meeting.updated_at = now
     session.add(meeting)
-    _audit(session, actor, meeting, "edit", before=before)
+    audit_change(session, actor, "meeting", meeting, "edit", before=before)
     await session.commit()
     return meeting
 
@@ -629,27 +601,6 @@ async def digest(session: AsyncSession, actor: Member, meeting_id: int) -> Diges
         shares=[(p, texts[p.id]) for p in people if p.id in texts],
         present=[p for p in people if p.id in present],
     )
-
-
-def split_for_telegram(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """Chunks of at most `limit` characters, cut at line boundaries where possible."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:  # a single over-long line is cut hard
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            candidate = line
-        current = candidate
-    if current:
-        chunks.append(current)
-    return chunks or [""]
 
 
 def member_names(members: Sequence[Member]) -> str:
