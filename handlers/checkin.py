@@ -43,6 +43,7 @@ from bot.keyboards.checkin import (
     short_day,
 )
 from bot.keyboards.menu import MENU_HISTORY, MENU_LOG, MENU_ME
+from bot.keyboards.paging import page_of
 from bot.parsing import (
     Classified,
     DurationError,
@@ -61,10 +62,10 @@ from bot.services.checkins import (
     CheckinProblem,
     Saved,
 )
+from bot.text import TELEGRAM_TEXT_LIMIT
 from handlers.guards import ensure_member, reject_stale
 from storage.models import Member, StudyLog
 
-MESSAGE_LIMIT = 4096
 HISTORY_CONTENT_CHARS = 60
 
 
@@ -811,9 +812,7 @@ async def _history(
     assert member is not None and member.id is not None
     policy: StudyPolicy = data["policy"]
     logs = await checkins.month_logs(data["session"], member.id, month)
-    pages = max(1, -(-len(logs) // HISTORY_PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    shown = logs[page * HISTORY_PAGE_SIZE : (page + 1) * HISTORY_PAGE_SIZE]
+    shown, page, pages = page_of(logs, page, HISTORY_PAGE_SIZE)
     total = sum(log.minutes for log in logs)
     lines = [
         _("📜 Your entries in {month}: {hours} h in total").format(
@@ -845,7 +844,7 @@ async def _history(
             )
         )
     markup = history_keyboard(month, page, pages, editable, current=Month.of(today))
-    return "\n".join(lines)[:MESSAGE_LIMIT], markup
+    return "\n".join(lines)[:TELEGRAM_TEXT_LIMIT], markup
 
 
 async def forged_button(callback: CallbackQuery) -> None:
