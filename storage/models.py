@@ -88,7 +88,12 @@ class Invite(SQLModel, table=True):
 
 
 class StudyLog(SQLModel, table=True):
-    __table_args__ = (Index("ix_studylog_member_date", "member_id", "study_date"),)
+    __table_args__ = (
+        # Both carry `minutes` so month totals are read from the index alone (statistics):
+        # per member (a branch; SQLite's plan for any size) and per month (a whole tree).
+        Index("ix_studylog_member_date", "member_id", "study_date", "minutes"),
+        Index("ix_studylog_date_member_minutes", "study_date", "member_id", "minutes"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id")
