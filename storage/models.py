@@ -97,7 +97,7 @@ class StudyLog(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(foreign_key="member.id")
-    study_date: date = Field(index=True)
+    study_date: date  # indexed through the composite indexes above
     minutes: int
     content: str = Field(max_length=500)
     # Derived from the Telegram update (chat + message, or a draft token), so a

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 10:53:25.514593
+Create Date: 2026-11-29 11:48:24.747423
 """
 
 from collections.abc import Sequence
@@ -12,6 +12,7 @@ import sqlmodel
 from alembic import op
 
 import storage.types
+
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -190,8 +191,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('idempotency_key')
     )
     with op.batch_alter_table('studylog', schema=None) as batch_op:
-        batch_op.create_index('ix_studylog_member_date', ['member_id', 'study_date'], unique=False)
-        batch_op.create_index(batch_op.f('ix_studylog_study_date'), ['study_date'], unique=False)
+        batch_op.create_index('ix_studylog_date_member_minutes', ['study_date', 'member_id', 'minutes'], unique=False)
+        batch_op.create_index('ix_studylog_member_date', ['member_id', 'study_date', 'minutes'], unique=False)
 
     op.create_table('groupstudyattendee',
     sa.Column('group_study_id', sa.Integer(), nullable=False),
@@ -263,8 +264,8 @@ def downgrade() -> None:
 
     op.drop_table('groupstudyattendee')
     with op.batch_alter_table('studylog', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_studylog_study_date'))
         batch_op.drop_index('ix_studylog_member_date')
+        batch_op.drop_index('ix_studylog_date_member_minutes')
 
     op.drop_table('studylog')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
