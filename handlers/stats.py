@@ -7,7 +7,7 @@ their organisation's subtree, a cadre only their own month.
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, datetime
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -36,9 +36,9 @@ from bot.rules import Month, StudyPolicy, format_hours
 from bot.services import stats as service
 from bot.services.charts import ChartLabels, chart_data, render_charts
 from bot.services.export import ExportRequest, export_month
-from bot.services.meetings import split_for_telegram
 from bot.services.orgs import can_manage_member, manageable_org, managed_root
 from bot.services.progress import is_on_leave, month_progress
+from bot.text import split_for_telegram
 from handlers.guards import ensure_member, ensure_role, reject_stale
 from storage.models import Member, Organization, Role
 
@@ -251,7 +251,7 @@ async def stats_callback(
         return
     stats = await _org_stats(session, org, month, settings, policy, clock)
     if callback_data.action == StatsAction.NUDGE:
-        await _nudge(callback, session, stats, today)
+        await _nudge(callback, session, stats, today, clock.now())
         return
     text = split_for_telegram(render_stats(stats, today, policy))[0]
     await callback.answer()
@@ -264,12 +264,16 @@ async def stats_callback(
 
 
 async def _nudge(
-    callback: CallbackQuery, session: AsyncSession, stats: service.OrgMonthStats, today: date
+    callback: CallbackQuery,
+    session: AsyncSession,
+    stats: service.OrgMonthStats,
+    today: date,
+    now: datetime,
 ) -> None:
     if stats.month != Month.of(today) or not stats.behind:
         await callback.answer(_("Nobody to remind for this month."), show_alert=True)
         return
-    queued = await service.nudge_behind(session, stats, today)
+    queued = await service.nudge_behind(session, stats, today, now)
     await session.commit()
     already = len(stats.behind) - queued
     text = _("Reminders queued: {queued}.").format(queued=queued)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +22,9 @@ class OutboxMessage:
     kind: str
     period_key: str
     text_key: str
-    args: dict[str, Any] = field(default_factory=dict)
-    not_before: datetime | None = None
+    args: dict[str, Any]
+    # From the caller's injected clock: the sender sends nothing before it.
+    not_before: datetime
 
 
 async def enqueue(session: AsyncSession, messages: Sequence[OutboxMessage]) -> int:
@@ -42,7 +43,7 @@ async def enqueue(session: AsyncSession, messages: Sequence[OutboxMessage]) -> i
             "period_key": message.period_key,
             "text_key": message.text_key,
             "args": message.args,
-            "not_before": message.not_before or now,
+            "not_before": message.not_before,
             "created_at": now,
             "status": "pending",
             "attempts": 0,

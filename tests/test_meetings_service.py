@@ -11,7 +11,8 @@ from sqlmodel import select
 from bot.context import AppContext
 from bot.rules import Month
 from bot.services import meetings as service
-from bot.services.meetings import MeetingDraft, MeetingError, MeetingProblem, split_for_telegram
+from bot.services.meetings import MeetingDraft, MeetingError, MeetingProblem
+from bot.text import split_for_telegram
 from storage.models import Meeting, MeetingStatus, Member, Outbox, ReplyAnswer
 from tests.conftest import SHANGHAI
 from tests.support.factories import World, build_world

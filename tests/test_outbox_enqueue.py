@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from sqlmodel import func, select
 
 from bot.context import AppContext
@@ -12,6 +14,8 @@ def _message(chat_id: int) -> OutboxMessage:
         kind="month_start",
         period_key="2026-11",
         text_key="month_start",
+        args={},
+        not_before=datetime(2026, 11, 20, 12, tzinfo=UTC),
     )
 
 

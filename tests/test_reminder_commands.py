@@ -72,7 +72,9 @@ async def test_outbox_shows_pending_and_todays_counts(
     app: AppContext, harness: Harness, world: World, clock: FixedClock
 ) -> None:
     async with app.sessions() as session:
-        row = OutboxMessage(CADRE_A1_TG, world.cadre_a1.id, "k", "p", "reminder.nudge", {})
+        row = OutboxMessage(
+            CADRE_A1_TG, world.cadre_a1.id, "k", "p", "reminder.nudge", {}, clock.now()
+        )
         await enqueue(session, [row])
         await session.commit()
 

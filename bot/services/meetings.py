@@ -25,7 +25,6 @@ from bot.config import Settings
 from bot.rules import Month
 from bot.services.orgs import manageable_org, managed_root
 from bot.services.records import audit_change, by_key, insert_once
-from bot.text import split_for_telegram  # noqa: F401  (handlers/stats.py imports it here)
 from scheduler.outbox import OutboxMessage, enqueue
 from storage.models import (
     AuditLog,

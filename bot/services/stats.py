@@ -517,7 +517,9 @@ def roll_up(
 NUDGE_KIND = "manual_nudge"
 
 
-async def nudge_behind(session: AsyncSession, stats: OrgMonthStats, today: date) -> int:
+async def nudge_behind(
+    session: AsyncSession, stats: OrgMonthStats, today: date, now: datetime
+) -> int:
     """Queues a reminder to each member of the behind list; returns how many were new.
 
     The outbox key (chat, kind, local date) lets each member get one such nudge a day,
@@ -530,6 +532,7 @@ async def nudge_behind(session: AsyncSession, stats: OrgMonthStats, today: date)
             kind=NUDGE_KIND,
             period_key=today.isoformat(),
             text_key=NUDGE_KIND,
+            not_before=now,
             args={
                 "month": stats.month.key,
                 "done_minutes": row.minutes,
