@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import gc
-import logging
 
 from bot.app import build_dispatcher, create_bot
 from bot.commands import publish_commands
 from bot.config import Settings
 from bot.context import AppContext
 from storage.migrate import upgrade_async
-
-log = logging.getLogger(__name__)
 
 
 async def run_polling(settings: Settings) -> None:
