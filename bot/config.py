@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     bot_timezone: str = "Asia/Shanghai"
     bot_locale: Locale = "zh_CN"
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # How long a member's row is served from memory; another process's change to a member
+    # (several bot processes on one PostgreSQL) shows after at most this long.
+    member_cache_seconds: float = Field(default=30, ge=0, le=3600)
 
     # The study rules of the plan (四、(四)); other cities set other numbers.
     monthly_study_hours: float = Field(default=30, gt=0, le=744)

@@ -34,7 +34,7 @@ class AppContext:
         return cls(
             settings=settings,
             engine=engine,
-            sessions=session_factory(engine),
+            sessions=session_factory(engine, settings.member_cache_seconds),
             clock=clock or SystemClock(),
             policy=StudyPolicy.from_settings(settings),
             i18n=create_i18n(settings.bot_locale),

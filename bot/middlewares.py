@@ -9,17 +9,21 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import i18n_context, locale_for_language_code
+from storage.member_cache import MEMBER_BY_TELEGRAM_ID, cache_of, detached_member
 from storage.models import Member
+from storage.sqlite_direct import fetch_first
 
 
 class RequestContextMiddleware(BaseMiddleware):
     """Opens the update's session and puts `session`, `member` and `locale` in its data.
 
     A member who had blocked the bot (inactive) is active again on their next message.
+    The member comes from the session factory's member cache, or is read in one statement
+    (one hop on SQLite); either way a fresh instance is added to the update's session, as
+    if it had been loaded there.
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
@@ -34,15 +38,7 @@ class RequestContextMiddleware(BaseMiddleware):
     ) -> Any:
         user: User | None = data.get("event_from_user")
         async with self._sessions() as session:
-            member = None
-            if user is not None:
-                member = (
-                    await session.exec(select(Member).where(Member.telegram_id == user.id))
-                ).first()
-                if member is not None and not member.active:
-                    member.active = True
-                    session.add(member)
-                    await session.commit()
+            member = await self._member(session, user.id) if user is not None else None
             locale = (
                 member.locale
                 if member is not None
@@ -55,3 +51,24 @@ class RequestContextMiddleware(BaseMiddleware):
             data["locale"] = locale
             with i18n_context(self._i18n, locale):
                 return await handler(event, data)
+
+    @staticmethod
+    async def _member(session: AsyncSession, telegram_id: int) -> Member | None:
+        cache = cache_of(session.sync_session)
+        if cache is not None:
+            member = cache.get(telegram_id)
+            if member is not None:
+                session.add(member)
+                return member
+        epoch = cache.epoch if cache is not None else 0
+        row = await fetch_first(session, MEMBER_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
+        if row is None:
+            return None
+        member = detached_member(row._mapping)
+        session.add(member)
+        if not member.active:
+            member.active = True
+            await session.commit()  # its flush invalidates the epoch: not cached this time
+        if cache is not None:
+            cache.put(member, epoch)
+        return member

@@ -10,6 +10,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.member_cache import CACHE_KEY, MemberCache
+from storage.sqlite_direct import DIRECT_KEY, SqliteDirect
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
@@ -48,5 +51,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def session_factory(
+    engine: AsyncEngine, member_cache_seconds: float = 0
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that share one member cache (0 seconds: no caching) and, on a SQLite file,
+    one direct writer (storage/sqlite_direct.py), closed when the engine is disposed."""
+    info: dict[str, Any] = {CACHE_KEY: MemberCache(member_cache_seconds)}
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and ":memory:" not in database:
+        direct = SqliteDirect(engine.url, _sqlite_pragmas)
+        event.listen(engine.sync_engine, "engine_disposed", lambda _engine: direct.close())
+        info[DIRECT_KEY] = direct
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)

@@ -1,7 +1,8 @@
 """Personal study check-ins: record, undo, edit and delete a StudyLog (framework-free).
 
-A one-shot check-in costs two round trips: one INSERT that checks the idempotency key
-and the 24-hours-a-day limit and returns the month's new total, and the COMMIT.
+A one-shot check-in is one INSERT that checks the idempotency key and the 24-hours-a-day
+limit and returns the month's new total, then the COMMIT: on SQLite both in one thread hop
+(storage/sqlite_direct.py), on PostgreSQL two round trips through the session.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.rules import Month, StudyPolicy
 from bot.services.progress import member_minutes_expression, minutes_expression
 from storage.models import StudyLog
+from storage.sqlite_direct import execute_commit
 from storage.types import UTCDateTime
 
 CONTENT_MIN_CHARS = 2
@@ -165,9 +167,8 @@ async def record_checkin(
         "first_day": month.first_day,
         "last_day": month.last_day,
     }
-    inserted = (await session.exec(statement, params=params)).first()  # type: ignore[call-overload]
+    inserted = await execute_commit(session, statement, params)
     if inserted is not None:
-        await session.commit()
         return Saved(inserted[0], minutes, content, day, int(inserted[1]))
     # Nothing inserted: the key was used before (a redelivery), or the day is full.
     existing = select(StudyLog.id).where(StudyLog.idempotency_key == key).scalar_subquery()

@@ -1,0 +1,147 @@
+"""SQLite writes in one thread hop (storage/sqlite_direct.py), and when the session is used."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import update
+from sqlmodel import col, func, select
+
+from bot.context import AppContext
+from bot.services.checkins import record_checkin
+from storage.models import Member, StudyLog
+from storage.sqlite_direct import SqliteDirect
+from tests.support.factories import CADRE_A1_TG, World, build_world
+from tests.support.harness import Harness
+
+TODAY = date(2026, 11, 20)
+NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def direct_calls(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Statements that went through the direct writer's thread."""
+    calls: list[object] = []
+    original = SqliteDirect._execute
+
+    def spy(self: SqliteDirect, statement: object, params: object, commit: bool) -> object:
+        calls.append(statement)
+        return original(self, statement, params, commit)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SqliteDirect, "_execute", spy)
+    return calls
+
+
+async def _checkin(app: AppContext, session: object, member_id: int, key: str) -> int:
+    saved = await record_checkin(
+        session,  # type: ignore[arg-type]
+        member_id,
+        minutes=60,
+        content="学习团章",
+        day=TODAY,
+        today=TODAY,
+        policy=app.policy,
+        key=key,
+        now=NOW,
+    )
+    return saved.month_minutes
+
+
+async def _count_logs(app: AppContext) -> int:
+    async with app.sessions() as session:
+        return (await session.exec(select(func.count()).select_from(StudyLog))).one()
+
+
+async def test_a_checkin_on_sqlite_is_written_by_the_direct_thread(
+    app: AppContext, world: World, direct_calls: list[object]
+) -> None:
+    async with app.sessions() as session:
+        assert await _checkin(app, session, world.cadre_a1.id or 0, "k1") == 60
+    assert len(direct_calls) == 1
+    assert await _count_logs(app) == 1
+
+
+async def test_a_session_with_pending_changes_saves_them_with_the_checkin(
+    app: AppContext, world: World, direct_calls: list[object]
+) -> None:
+    async with app.sessions() as session:
+        member = await session.get(Member, world.cadre_a1.id)
+        assert member is not None
+        member.reminders_enabled = False
+        session.add(member)
+        await _checkin(app, session, member.id or 0, "k1")
+    assert direct_calls == []
+    async with app.sessions() as session:
+        stored = await session.get(Member, world.cadre_a1.id)
+        assert stored is not None and not stored.reminders_enabled
+    assert await _count_logs(app) == 1
+
+
+async def test_a_session_that_wrote_keeps_its_transaction(
+    app: AppContext, world: World, direct_calls: list[object]
+) -> None:
+    async with app.sessions() as session:
+        await session.exec(  # type: ignore[call-overload]
+            update(Member).where(col(Member.id) == world.cadre_a1.id).values(locale="en")
+        )
+        await _checkin(app, session, world.cadre_a1.id or 0, "k1")
+    assert direct_calls == []
+    assert await _count_logs(app) == 1
+
+
+async def test_after_its_commit_a_session_writes_directly_again(
+    app: AppContext, world: World, direct_calls: list[object]
+) -> None:
+    async with app.sessions() as session:
+        await session.exec(  # type: ignore[call-overload]
+            update(Member).where(col(Member.id) == world.cadre_a1.id).values(locale="en")
+        )
+        await session.commit()
+        await _checkin(app, session, world.cadre_a1.id or 0, "k1")
+    assert len(direct_calls) == 1
+
+
+async def test_the_direct_writer_works_again_after_the_engine_is_disposed(
+    app: AppContext, world: World, direct_calls: list[object]
+) -> None:
+    async with app.sessions() as session:
+        await _checkin(app, session, world.cadre_a1.id or 0, "k1")
+    await app.engine.dispose()
+    async with app.sessions() as session:
+        assert await _checkin(app, session, world.cadre_a1.id or 0, "k2") == 120
+    assert len(direct_calls) == 2
+
+
+async def test_postgresql_writes_through_the_session(
+    pg_app: AppContext, direct_calls: list[object]
+) -> None:
+    world = await build_world(pg_app.sessions)
+    async with pg_app.sessions() as session:
+        assert await _checkin(pg_app, session, world.cadre_a1.id or 0, "k1") == 60
+    assert direct_calls == []
+    assert await _count_logs(pg_app) == 1
+
+
+async def test_a_one_shot_checkin_is_three_direct_hops_cold_and_one_warm(
+    app: AppContext,
+    world: World,
+    harness: Harness,
+    direct_calls: list[object],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    session_calls: list[object] = []
+    original = aiosqlite.Connection._execute
+
+    async def spy(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        session_calls.append(fn)
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", spy)
+    await harness.send(CADRE_A1_TG, "/log 1 学习团章")
+    # The member, the chat's conversation state, the INSERT and its COMMIT.
+    assert (len(direct_calls), session_calls) == (3, [])
+    await harness.send(CADRE_A1_TG, "/log 1 学习团史")
+    assert (len(direct_calls), session_calls) == (4, [])  # member and state were cached
