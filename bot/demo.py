@@ -25,6 +25,7 @@ from aiogram.methods import (
     EditMessageText,
     GetMe,
     SendDocument,
+    SendMediaGroup,
     SendMessage,
     SendPhoto,
     TelegramMethod,
@@ -220,6 +221,7 @@ class TerminalSession(BaseSession):
             SendMessage: self._send_message,
             SendPhoto: lambda m: self._send_file(m, m.photo, "🖼"),
             SendDocument: lambda m: self._send_file(m, m.document, "📎"),
+            SendMediaGroup: self._send_album,
             EditMessageText: self._edit_text,
             EditMessageReplyMarkup: self._edit_markup,
             AnswerCallbackQuery: self._answer_callback,
@@ -241,6 +243,16 @@ class TerminalSession(BaseSession):
             self.say(_indent("   ", method.caption))
         self._markup(message.message_id, method.reply_markup)
         return message
+
+    def _send_album(self, method: SendMediaGroup) -> list[Message]:
+        self.say("")
+        messages = []
+        for item in method.media:
+            messages.append(self._message(method.chat_id, getattr(item, "caption", None)))
+            self.say(f"🤖 {self._to(method.chat_id)}🖼 {self._save(item.media)}")
+            if getattr(item, "caption", None):
+                self.say(_indent("   ", item.caption))
+        return messages
 
     def _to(self, chat_id: int | str) -> str:
         return "" if self.me is None or str(chat_id) == str(self.me) else f"(→ {chat_id}) "

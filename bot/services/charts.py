@@ -170,6 +170,7 @@ def _distribution(axes: Any, data: ChartData, labels: ChartLabels) -> None:
         data.target_hours, 0.95, " " + labels.target_line, color="#c0392b",
         transform=axes.get_xaxis_transform(), va="top",
     )  # fmt: skip
+    axes.yaxis.get_major_locator().set_params(integer=True)  # people come in whole numbers
     axes.set_xlabel(labels.hours_axis)
     axes.set_ylabel(labels.members_axis)
     axes.set_title(_title(labels.hours_title, data))
