@@ -96,7 +96,7 @@ async def test_cancelled_or_next_month_meeting_does_not_count(any_app: AppContex
     assert len(next_month) == 2
 
 
-async def test_replies_and_missing_shares(any_app: AppContext) -> None:
+async def test_replies_and_shares_are_read_back(any_app: AppContext) -> None:
     world = await build_world(any_app.sessions)
     meeting = await host(any_app, world, world.secretary_a, world.branch_a.id)
     async with any_app.sessions() as session:
@@ -105,9 +105,9 @@ async def test_replies_and_missing_shares(any_app: AppContext) -> None:
         await service.set_reply(session, cadre, meeting.id, ReplyAnswer.ATTEND, NOW)
         await service.submit_share(session, cadre, meeting.id, "心得", NOW)
         answers = await service.replies(session, meeting.id)
-        missing = await service.members_without_share(session, meeting)
+        submitted = await service.shares(session, meeting.id)
     assert [(r.member_id, r.answer) for r in answers] == [(world.cadre_a1.id, ReplyAnswer.ATTEND)]
-    assert {m.name for m in missing} == {"李书记", "李四"}
+    assert [s.member_id for s in submitted] == [world.cadre_a1.id]
 
 
 async def test_repeated_idempotency_key_schedules_once(any_app: AppContext) -> None:

@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "plan_kb.yaml"
-LOCALES = ("zh_CN", "en")
 ROOT_MENU = "root"
 # Values filled from configuration when an entry is shown (see answer.placeholder_values).
 PLACEHOLDERS = frozenset(

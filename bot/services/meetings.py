@@ -146,13 +146,6 @@ async def shares(session: AsyncSession, meeting_id: int) -> list[MeetingShare]:
     return list(result.all())
 
 
-async def members_without_share(session: AsyncSession, meeting: Meeting) -> list[Member]:
-    """Invitees who have not submitted their 心得 (for reminders)."""
-    assert meeting.id is not None
-    done = {share.member_id for share in await shares(session, meeting.id)}
-    return [member for member in await invitees(session, meeting) if member.id not in done]
-
-
 async def hosted_meeting(session: AsyncSession, actor: Member, meeting_id: int) -> Meeting:
     """The meeting if `actor` is one of its hosts; forged or foreign ids raise NOT_ALLOWED."""
     meeting = await session.get(Meeting, meeting_id)
