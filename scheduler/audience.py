@@ -45,6 +45,7 @@ class Person:
     org_path: str
     role: Role
     reminders_enabled: bool
+    joined_at: datetime
 
     def in_subtree(self, path: str) -> bool:
         return self.org_path.startswith(path)
@@ -71,6 +72,7 @@ async def active_people(session: AsyncSession, root: Organization | None = None)
             org_path=org_path,
             role=member.role,
             reminders_enabled=member.reminders_enabled,
+            joined_at=member.joined_at,
         )
         for member, org_name, org_path in rows
         if member.id is not None

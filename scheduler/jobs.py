@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import local_today
 from bot.config import Settings
 from bot.context import AppContext
 from bot.rules import Month, Progress, format_hours
 from bot.services import meetings
+from bot.services.stats import TRACKED_ROLES
 from scheduler import audience
 from scheduler.audience import Person
 from scheduler.outbox import OutboxMessage, enqueue
@@ -108,11 +108,13 @@ def _at(moment: time, **fields: Any) -> dict[str, Any]:
 
 
 async def _month_start(run: JobRun) -> list[OutboxMessage]:
-    """Everyone not on leave: this month's targets and last month's result."""
+    """Everyone not on leave: this month's targets and last month's result (if it counted)."""
     month, last = run.month, run.month.prev()
     people = await run.people()
     leave = await audience.on_leave(run.session, month)
+    leave_last = await audience.on_leave(run.session, last)
     done_last = await audience.month_minutes(run.session, last, run.app.policy)
+    month_start = month.utc_bounds(run.settings.tz)[0]
     target = run.app.policy.target_minutes
     return [
         run.message(
@@ -128,6 +130,8 @@ async def _month_start(run: JobRun) -> list[OutboxMessage]:
                 "last_month": last.key,
                 "last_done_hours": format_hours(done_last.get(person.id, 0)),
                 "last_reached": done_last.get(person.id, 0) >= target,
+                # No result for a month they had not joined yet or were excused from.
+                "last_counted": person.joined_at < month_start and person.id not in leave_last,
             },
         )
         for person in people
@@ -173,6 +177,12 @@ def _nudge(kind: str, *, final: bool) -> Collector:
 
 
 # --- secretaries and admins -------------------------------------------------------------
+
+
+def _counted(people: list[Person], month: Month, settings: Settings) -> list[Person]:
+    """Those /stats counts for the month (`stats.counted_members`), so the figures agree."""
+    month_end = month.utc_bounds(settings.tz)[1]
+    return [p for p in people if p.role in TRACKED_ROLES and p.joined_at < month_end]
 
 
 def _secretaries(people: list[Person], leave: set[int]) -> list[Person]:
@@ -241,9 +251,10 @@ async def _weekly_digest(run: JobRun) -> list[OutboxMessage]:
     target = run.app.policy.target_minutes
     expected = Progress(month, 0, target, run.today).expected_minutes_by_today
     year, week, _ = run.today.isocalendar()
+    counted = _counted(people, month, run.settings)
     messages = []
     for secretary in _secretaries(people, leave):
-        team = [p for p in people if p.in_subtree(secretary.org_path) and p.id not in leave]
+        team = [p for p in counted if p.in_subtree(secretary.org_path) and p.id not in leave]
         behind = [p.name for p in team if done.get(p.id, 0) < expected]
         args = {
             "org": secretary.org_name,
@@ -270,13 +281,14 @@ async def _month_close(run: JobRun) -> list[OutboxMessage]:
     done = await audience.month_minutes(run.session, month, run.app.policy)
     held = await audience.group_half_days(run.session, month)
     target, required = run.app.policy.target_minutes, run.app.policy.group_half_days
+    tracked = _counted(people, month, run.settings)
     messages = []
     for admin in people:
         if admin.role is not Role.ADMIN or not admin.reminders_enabled:
             continue
-        team = [p for p in people if p.in_subtree(admin.org_path)]
+        team = [p for p in tracked if p.in_subtree(admin.org_path)]
         counted = [p for p in team if p.id not in leave]
-        orgs = {p.org_id for p in team}
+        orgs = {p.org_id for p in people if p.in_subtree(admin.org_path)}
         args = {
             "month": month.key,
             "members": len(counted),
@@ -418,16 +430,22 @@ class Preview:
 
 
 async def run_job(
-    app: AppContext, kind: str, *, force: bool = False, root: Organization | None = None
+    app: AppContext,
+    kind: str,
+    *,
+    force: bool = False,
+    root: Organization | None = None,
+    at: datetime | None = None,
 ) -> int:
-    """Enqueues the kind's messages for the clock's now; returns how many rows were new.
+    """Enqueues the kind's messages for the clock's now (or `at`, a missed fire time);
+    returns how many rows were new.
 
     On a day the kind is not due (e.g. the final reminder before the last days) it adds
     nothing, unless forced (`/remind_now KIND send`).
     """
     reminder = KINDS[kind]
-    now = app.clock.now()
-    if not force and not reminder.due(local_today(app.clock, app.settings.tz), app.settings):
+    now = at or app.clock.now()
+    if not force and not reminder.due(now.astimezone(app.settings.tz).date(), app.settings):
         return 0
     async with app.sessions() as session:
         messages = await reminder.collect(JobRun(app, session, now, root))

@@ -114,7 +114,7 @@ class OutboxSender:
         sent_before = self.stats.sent
         while not self.quiet.contains(self._now()):
             batch = await self._due_batch()
-            if not batch:
+            if batch is None:
                 break
             await self._send_batch(batch)
         return self.stats.sent - sent_before
@@ -122,7 +122,9 @@ class OutboxSender:
     def _now(self) -> datetime:
         return self.app.clock.now()
 
-    async def _due_batch(self) -> list[_Due]:
+    async def _due_batch(self) -> list[_Due] | None:
+        """The next due rows to send (rows of inactive members are settled here); None when
+        nothing is due, so a batch made only of skipped rows does not end the drain."""
         statement = (
             select(Outbox, Member.locale, Member.active)
             .outerjoin(Member, col(Member.id) == col(Outbox.member_id))
@@ -133,6 +135,8 @@ class OutboxSender:
         default_locale = self.app.settings.bot_locale
         async with self.app.sessions() as session:
             rows = (await session.exec(statement)).all()
+        if not rows:
+            return None
         due: list[_Due] = []
         for row, locale, active in rows:
             item = _Due(

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -52,8 +52,10 @@ def build_scheduler(app: AppContext, on_enqueued: OutboxSender | None = None) ->
     return scheduler
 
 
-async def _run_and_wake(app: AppContext, kind: str, sender: OutboxSender | None) -> int:
-    added = await run_job(app, kind)
+async def _run_and_wake(
+    app: AppContext, kind: str, sender: OutboxSender | None, at: datetime | None = None
+) -> int:
+    added = await run_job(app, kind, at=at)
     if added:
         log.info("reminder %s: %d queued", kind, added)
         if sender is not None:
@@ -65,15 +67,28 @@ async def catch_up(app: AppContext, sender: OutboxSender | None = None) -> dict[
     """Runs the kinds whose last fire time fell within the misfire grace (e.g. while the
     process was down); returns kind → rows added. Enqueueing is idempotent, so a kind that
     already ran adds nothing.
+
+    Each runs as of its last missed fire time: an evening reminder caught up after
+    midnight is judged by its own day and month, not the new one.
     """
     now = app.clock.now().astimezone(app.settings.tz)
     since = now - timedelta(hours=app.settings.scheduler_misfire_grace_hours)
     added = {}
     for kind in KINDS:
-        fire = cron_trigger(app, kind).get_next_fire_time(None, since)
-        if fire is not None and fire <= now:
-            added[kind] = await _run_and_wake(app, kind, sender)
+        fire = last_fire(cron_trigger(app, kind), since, now)
+        if fire is not None:
+            added[kind] = await _run_and_wake(app, kind, sender, at=fire.astimezone(UTC))
     return added
+
+
+def last_fire(trigger: CronTrigger, since: datetime, now: datetime) -> datetime | None:
+    """The trigger's latest fire time in [since, now], if any."""
+    last = None
+    fire = trigger.get_next_fire_time(None, since)
+    while fire is not None and fire <= now:
+        last = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return last
 
 
 class ReminderService:

@@ -375,7 +375,8 @@ async def test_month_close_summary_goes_to_admins_on_the_first(
     rows = await outbox(app, "month_close")
     assert [row.member_id for row in rows] == [world.admin.id]
     assert rows[0].period_key == "2026-11"
-    assert (rows[0].args["members"], rows[0].args["reached"]) == (6, 1)
+    # The five cadres and secretaries, as /stats counts them (the admin is not counted).
+    assert (rows[0].args["members"], rows[0].args["reached"]) == (5, 1)
 
 
 async def test_preview_lists_recipients_and_writes_nothing(

@@ -25,6 +25,8 @@ def month_start(args: dict[str, Any]) -> Rendered:
         "{group_half_days} half-days of group study, and the exchange meeting is scheduled "
         "by day {meeting_day} of the month."
     ).format(**args)
+    if not args.get("last_counted", True):  # rows queued before the flag existed have none
+        return Rendered(text)
     last = (
         _("Last month ({last_month}) you logged {last_done_hours} h — target reached. Well done!")
         if args["last_reached"]
