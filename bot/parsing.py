@@ -127,8 +127,14 @@ def chinese_number(text: str) -> int:
     return total + current
 
 
+# Far beyond a day in minutes: a bigger number is simply too long (float("9" * 400) is
+# infinite and round() of it raises).
+_NUMBER_CAP = 10**6
+
+
 def _number(text: str) -> float:
-    return float(text) if text[0].isdigit() or text[0] == "." else chinese_number(text)
+    value = float(text) if text[0].isdigit() or text[0] == "." else chinese_number(text)
+    return min(value, _NUMBER_CAP)
 
 
 def _match_minutes(match: re.Match[str]) -> int:
@@ -145,8 +151,8 @@ def _match_minutes(match: re.Match[str]) -> int:
 
 def _bare_minutes(match: re.Match[str]) -> int:
     if match["hours"]:
-        return round(float(match["hours"]) * 60)
-    return int(match["h"]) * 60 + int(match["m"])
+        return round(_number(match["hours"]) * 60)
+    return round(_number(match["h"])) * 60 + int(match["m"])
 
 
 def check_minutes(minutes: int) -> int:

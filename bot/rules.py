@@ -75,6 +75,11 @@ class Month:
         return self.key
 
 
+# The first month a user may open: its views reach back (◀️ a month, trends six months),
+# and Month stops at 2000-01.
+FIRST_BROWSABLE = Month(2001, 1)
+
+
 @dataclass(frozen=True)
 class StudyPolicy:
     """Targets and windows, all from configuration so every feature agrees."""

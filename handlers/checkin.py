@@ -53,7 +53,7 @@ from bot.parsing import (
     parse_duration,
     parse_one_shot,
 )
-from bot.rules import Month, Progress, StudyPolicy, format_hours, progress_bar
+from bot.rules import FIRST_BROWSABLE, Month, Progress, StudyPolicy, format_hours, progress_bar
 from bot.services import checkins, progress
 from bot.services.checkins import (
     CONTENT_MAX_CHARS,
@@ -769,6 +769,8 @@ async def history_command(
     if command.args:
         try:
             month = Month.parse(command.args)
+            if month < FIRST_BROWSABLE:
+                raise ValueError(month)
         except ValueError:
             await message.answer(_("Give the month as YYYY-MM, e.g. /history 2026-10."))
             return
@@ -796,7 +798,7 @@ async def history_page(
     except ValueError:
         await reject_stale(callback)
         return
-    if not isinstance(callback.message, Message):
+    if month < FIRST_BROWSABLE or not isinstance(callback.message, Message):
         await reject_stale(callback)
         return
     today = _today(data["clock"], data["settings"])

@@ -7,7 +7,7 @@ import logging
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import ErrorEvent, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, ErrorEvent, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 
 from bot.context import AppContext
@@ -58,6 +58,11 @@ async def private_only(message: Message) -> None:
     await message.reply(_("Please talk to me in a private chat for this."))
 
 
+async def private_only_tap(callback: CallbackQuery) -> None:
+    """A tap outside a private chat (forged: only /criteria puts buttons in groups)."""
+    await callback.answer(_("Please talk to me in a private chat for this."), show_alert=True)
+
+
 async def on_error(event: ErrorEvent, app: AppContext, locale: str | None = None) -> bool:
     """Log with context and tell the user something went wrong, never a stack trace.
 
@@ -91,6 +96,10 @@ def create_router() -> Router:
         ~StateFilter(None),
     )
     router.message.register(show_help, Command("help"))
+    # Every button but the criteria menu's answers in the tapper's chat: never a group.
+    router.callback_query.register(
+        private_only_tap, F.message.chat.type != "private", ~F.data.startswith("kb:")
+    )
     router.message.register(show_help, F.text == MENU_HELP, F.chat.type == "private")
     router.message.register(
         private_only,

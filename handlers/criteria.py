@@ -392,6 +392,7 @@ def create_router() -> Router:
     router.message.register(show_menu, private, F.text == MENU_CRITERIA)
     router.message.register(kb_reload, Command("kb_reload"), private)
     router.callback_query.register(criteria_tapped, CriteriaCb.filter())
+    router.callback_query.register(reject_stale, F.data.startswith("kb:"))  # does not unpack
     router.message.register(group_text, F.chat.type.in_(GROUP_CHATS), F.text, addressed_question)
     router.message.register(private_text, private, F.text)
     return router

@@ -29,6 +29,7 @@ from bot.rules import Month, StudyPolicy, progress_bar
 from bot.services import group_study as service
 from bot.services.group_study import GroupStudyError, GroupStudyProblem, StudyLength
 from bot.services.orgs import manageable_org, managed_root
+from bot.text import split_for_telegram
 from handlers.flow import (
     TYPED,
     ask_text,
@@ -128,6 +129,19 @@ async def _status(
     return "\n".join(lines), kb.status_keyboard(org, editable, can_pick_org=can_pick)
 
 
+async def _send_status(
+    event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup
+) -> None:
+    """A status lists every session of the month (topics up to 200 characters): split it."""
+    *first, last = split_for_telegram(text)
+    for chunk in first:
+        if isinstance(event, Message):
+            await event.answer(chunk)
+        else:
+            await event.bot.send_message(event.from_user.id, chunk)
+    await reply(event, last, markup)
+
+
 @for_managers
 async def show_status(
     message: Message,
@@ -140,8 +154,7 @@ async def show_status(
     await state.clear()
     root = await managed_root(session, member)
     assert root is not None
-    text, markup = await _status(session, member, root, app.policy, _today(app))
-    await message.answer(text, reply_markup=markup)
+    await _send_status(message, *await _status(session, member, root, app.policy, _today(app)))
 
 
 @for_managers
@@ -164,8 +177,7 @@ async def org_status(
     org = await tapped_org(callback, member, session, callback_data.id)
     if org is None:
         return
-    text, markup = await _status(session, member, org, app.policy, _today(app))
-    await say(callback, text, markup)
+    await _send_status(callback, *await _status(session, member, org, app.policy, _today(app)))
 
 
 @for_managers
@@ -481,7 +493,7 @@ async def save(
     assert org is not None
     text, markup = await _status(session, member, org, app.policy, today)
     saved = _("✅ Group study saved.") if created else _("This group study was already saved.")
-    await say(callback, f"{saved}\n\n{text}", markup)
+    await _send_status(callback, f"{saved}\n\n{text}", markup)
 
 
 async def _editable(
@@ -628,4 +640,5 @@ def create_router() -> Router:
     on(save, GsCb.filter(F.action == GsAction.SAVE), GroupStudyForm.confirm)
     on(study_action, GsCb.filter(F.action.in_(STUDY_ACTIONS)))
     on(reject_stale, GsCb.filter())  # a step's button after the step has passed
+    on(reject_stale, F.data.startswith("gs:"))  # forged data that does not unpack
     return router

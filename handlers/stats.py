@@ -32,7 +32,7 @@ from bot.keyboards.stats import (
     member_choice_keyboard,
     stats_keyboard,
 )
-from bot.rules import Month, StudyPolicy, format_hours
+from bot.rules import FIRST_BROWSABLE, Month, StudyPolicy, format_hours
 from bot.services import stats as service
 from bot.services.charts import ChartLabels, chart_data, render_charts
 from bot.services.export import ExportRequest, export_month
@@ -65,7 +65,18 @@ def parse_month(text: str | None, today: date) -> Month:
         ) from None
     if month > this_month:
         raise MonthError(not_started(month, today))
+    if month < FIRST_BROWSABLE:
+        raise MonthError(_("Statistics go back to {first}.").format(first=FIRST_BROWSABLE.key))
     return month
+
+
+def _tapped_month(text: str) -> Month | None:
+    """The month in a button's data, None if forged or out of range."""
+    try:
+        month = Month.parse(text)
+    except ValueError:
+        return None
+    return month if month >= FIRST_BROWSABLE else None
 
 
 def not_started(month: Month, today: date) -> str:
@@ -239,10 +250,7 @@ async def stats_callback(
     org = await manageable_org(session, member, callback_data.org_id)
     root = await managed_root(session, member)
     today = local_today(clock, settings.tz)
-    try:
-        month = Month.parse(callback_data.month)
-    except ValueError:
-        month = None
+    month = _tapped_month(callback_data.month)
     if org is None or root is None or month is None:
         await reject_stale(callback)
         return
@@ -435,10 +443,7 @@ async def member_callback(
         return
     target = await service.get_member(session, callback_data.member_id)
     today = local_today(clock, settings.tz)
-    try:
-        month = Month.parse(callback_data.month)
-    except ValueError:
-        month = None
+    month = _tapped_month(callback_data.month)
     if (
         target is None
         or month is None
@@ -499,4 +504,6 @@ def create_router() -> Router:
     router.message.register(member_command, Command("member"), private)
     router.callback_query.register(stats_callback, StatsCb.filter())
     router.callback_query.register(member_callback, MemberCb.filter())
+    # Our prefixes but data that does not unpack: forged or from an older version.
+    router.callback_query.register(reject_stale, F.data.startswith(("sts:", "stm:")))
     return router

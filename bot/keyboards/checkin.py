@@ -10,6 +10,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.keyboards.ids import RowId
 from bot.rules import Month, format_hours
 
 QUICK_MINUTES = (30, 60, 90, 120, 180, 240)
@@ -56,11 +57,11 @@ class DraftDayCb(CallbackData, prefix="ckdd"):
 
 class EntryCb(CallbackData, prefix="cke"):
     action: EntryAction
-    log_id: int
+    log_id: RowId
 
 
 class EntryDayCb(CallbackData, prefix="cked"):
-    log_id: int
+    log_id: RowId
     day: int  # date.toordinal()
 
 

@@ -9,6 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.keyboards.ids import RowId
 from bot.keyboards.paging import page_of, pager_row
 from storage.models import GroupStudy, Member, Organization
 
@@ -38,7 +39,7 @@ class GsAction(StrEnum):
 
 class GsCb(CallbackData, prefix="gs"):
     action: GsAction
-    id: int = 0
+    id: RowId = 0
     page: int = 0
 
 

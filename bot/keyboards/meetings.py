@@ -9,6 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.keyboards.ids import RowId
 from bot.keyboards.paging import page_of, pager_row
 from storage.models import Member, Organization
 
@@ -37,15 +38,15 @@ class MtAction(StrEnum):
 
 class MtCb(CallbackData, prefix="mt"):
     action: MtAction
-    meeting_id: int = 0
-    member_id: int = 0
+    meeting_id: RowId = 0
+    member_id: RowId = 0
     page: int = 0
 
 
 class HostCb(CallbackData, prefix="mh"):
     """A host organisation picked for a new meeting."""
 
-    org_id: int
+    org_id: RowId
 
 
 def _button(

@@ -9,6 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.keyboards.ids import PageNo, RowId
 from bot.keyboards.paging import page_count, page_of, pager_row
 from bot.services.invites import ActiveInvite, InviteTerms
 from bot.services.members import MemberRow
@@ -28,7 +29,7 @@ class JoinCb(CallbackData, prefix="jn"):
 
 
 class InviteOrgCb(CallbackData, prefix="ivo"):
-    org_id: int
+    org_id: RowId
     uses: int
     days: int
 
@@ -40,7 +41,7 @@ class InvitePageCb(CallbackData, prefix="ivp"):
 
 
 class InviteRoleCb(CallbackData, prefix="ivr"):
-    org_id: int
+    org_id: RowId
     role: Role
     uses: int
     days: int
@@ -51,7 +52,7 @@ class InviteRoleCb(CallbackData, prefix="ivr"):
 
 
 class RevokeCb(CallbackData, prefix="ivx"):
-    invite_id: int
+    invite_id: RowId
 
 
 class SettingsAction(StrEnum):
@@ -76,8 +77,8 @@ class MemberAction(StrEnum):
 
 class MemberCb(CallbackData, prefix="mb"):
     action: MemberAction
-    member_id: int = 0
-    page: int = 0
+    member_id: RowId = 0
+    page: PageNo = 0
     role: Role | None = None
 
 

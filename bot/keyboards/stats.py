@@ -9,6 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.keyboards.ids import RowId
 from bot.rules import Month
 
 MAX_CHILD_BUTTONS = 40  # Telegram allows 100 buttons; a long list is read in the text
@@ -23,12 +24,12 @@ class StatsCb(CallbackData, prefix="sts"):
     """Every id in it is re-checked against the tapper's scope: it may be forged."""
 
     action: StatsAction
-    org_id: int
+    org_id: RowId
     month: str  # "YYYY-MM"
 
 
 class MemberCb(CallbackData, prefix="stm"):
-    member_id: int
+    member_id: RowId
     month: str
 
 

@@ -72,4 +72,5 @@ def create_router() -> Router:
     on(host_picked, HostCb.filter())
     on(draft_save, MtCb.filter(F.action == MtAction.SAVE), MeetingForm.confirm)
     on(reject_stale, MtCb.filter())
+    on(reject_stale, F.data.startswith(("mt:", "mh:")))  # forged data that does not unpack
     return router
