@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services.orgs import manageable_org, managed_root, subtree
+from bot.text import split_for_telegram
 from handlers.guards import ensure_member, ensure_role, reject_stale
 from storage.models import Member, Organization, Role
 
@@ -70,6 +71,19 @@ async def reply(
         await event.answer(text, reply_markup=markup)
     else:
         await say(event, text, markup)
+
+
+async def reply_long(
+    event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """`reply` in as many messages as Telegram's limit needs; the buttons go under the last."""
+    *first, last = split_for_telegram(text)
+    for chunk in first:
+        if isinstance(event, Message):
+            await event.answer(chunk)
+        else:
+            await event.bot.send_message(event.from_user.id, chunk)
+    await reply(event, last, markup)
 
 
 async def show_in_place(

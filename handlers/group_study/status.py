@@ -15,8 +15,7 @@ from bot.keyboards.group_study import GsCb
 from bot.rules import Month, StudyPolicy, progress_bar
 from bot.services import group_study as service
 from bot.services.orgs import managed_root
-from bot.text import split_for_telegram
-from handlers.flow import for_managers, managed_orgs, reply, say, tapped_org
+from handlers.flow import for_managers, managed_orgs, reply_long, say, tapped_org
 from handlers.group_study.common import app_today, half_days_text
 from storage.models import Member, Organization
 
@@ -60,13 +59,7 @@ async def send_status(
     editable = [s for s, _n in status.sessions if policy.is_editable(s.study_date, day)]
     can_pick = len(await managed_orgs(session, actor)) > 1
     markup = kb.status_keyboard(org, editable, can_pick_org=can_pick)
-    *first, last = split_for_telegram("\n".join(lines))
-    for chunk in first:
-        if isinstance(event, Message):
-            await event.answer(chunk)
-        else:
-            await event.bot.send_message(event.from_user.id, chunk)
-    await reply(event, last, markup)
+    await reply_long(event, "\n".join(lines), markup)
 
 
 @for_managers

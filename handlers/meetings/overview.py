@@ -20,8 +20,7 @@ from bot.rules import Month
 from bot.services import meetings as service
 from bot.services.meetings import MeetingProblem, local_time_text
 from bot.services.orgs import manageable_org, managed_root
-from bot.text import split_for_telegram
-from handlers.flow import MANAGERS, for_members, say
+from handlers.flow import MANAGERS, for_members, reply_long, say
 from handlers.meetings.common import answer_label, attempt, details, problem_text
 from storage.models import MeetingStatus, Member, Organization
 
@@ -68,11 +67,8 @@ async def overview(
         lines.append(_("No meetings scheduled."))
     if is_manager:
         lines += await _missing_lines(session, member, clock, settings)
-    chunks = split_for_telegram("\n".join(lines))
-    for chunk in chunks[:-1]:
-        await message.answer(chunk)
     markup = kb.overview_keyboard(buttons[: kb.MAX_LISTED], is_manager)
-    await message.answer(chunks[-1], reply_markup=markup)
+    await reply_long(message, "\n".join(lines), markup)
 
 
 async def _missing_lines(

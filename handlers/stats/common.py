@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,7 +12,6 @@ from bot.clock import local_today
 from bot.context import AppContext
 from bot.rules import FIRST_BROWSABLE, Month
 from bot.services.orgs import managed_root
-from bot.text import split_for_telegram
 from storage.models import Member, Organization
 
 
@@ -73,10 +72,3 @@ async def scope_root(session: AsyncSession, member: Member) -> Organization:
     root = await managed_root(session, member)
     assert root is not None
     return root
-
-
-async def send_long(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """`text` in as many messages as it takes; the buttons go under the last one."""
-    chunks = split_for_telegram(text)
-    for index, chunk in enumerate(chunks):
-        await message.answer(chunk, reply_markup=markup if index == len(chunks) - 1 else None)

@@ -12,9 +12,9 @@ from bot.keyboards.stats import MemberCb, member_choice_keyboard
 from bot.rules import Month, StudyPolicy, format_hours
 from bot.services import stats as service
 from bot.services.orgs import can_manage_member
-from handlers.flow import for_managers
+from handlers.flow import for_managers, reply_long
 from handlers.guards import reject_stale
-from handlers.stats.common import app_today, asked_month, scope_root, send_long, tapped_month
+from handlers.stats.common import app_today, asked_month, scope_root, tapped_month
 from storage.models import Member
 
 
@@ -108,4 +108,4 @@ async def _send_member(
         f"{entry.study_date:%m-%d}  {format_hours(entry.minutes)} h  {entry.content}"
         for entry in history.entries
     ] or [_("No entries.")]
-    await send_long(message, "\n".join(lines), None)
+    await reply_long(message, "\n".join(lines))

@@ -19,9 +19,9 @@ from bot.services import stats as service
 from bot.services.orgs import manageable_org, managed_root
 from bot.services.progress import is_on_leave, month_progress
 from bot.text import split_for_telegram
-from handlers.flow import for_managers, for_members, show_in_place
+from handlers.flow import for_managers, for_members, reply_long, show_in_place
 from handlers.guards import reject_stale
-from handlers.stats.common import app_today, asked_month, not_started, send_long, tapped_month
+from handlers.stats.common import app_today, asked_month, not_started, tapped_month
 from storage.models import Member, Organization
 
 # Keeps one /stats message within Telegram's 4096 characters (a button edit shows one).
@@ -159,7 +159,7 @@ async def stats_command(
         return
     stats = await _org_stats(session, root, month, app)
     text = render_stats(stats, today, app.policy)
-    await send_long(message, text, _keyboard(stats, root, today))
+    await reply_long(message, text, _keyboard(stats, root, today))
 
 
 @for_managers
