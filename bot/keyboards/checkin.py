@@ -10,6 +10,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.keyboards.buttons import button
 from bot.keyboards.ids import RowId
 from bot.rules import Month, format_hours
 
@@ -97,10 +98,6 @@ def is_checkin_data(data: str | None) -> bool:
     return any(prefix == factory.__prefix__ for factory in ALL_CALLBACKS)
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
     return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
@@ -121,7 +118,7 @@ def day_label(day: date, today: date) -> str:
 def duration_keyboard() -> InlineKeyboardMarkup:
     """The quick durations 0.5 … 4 h."""
     buttons = [
-        _button(_("{hours} h").format(hours=format_hours(m)), DurationCb(minutes=m))
+        button(_("{hours} h").format(hours=format_hours(m)), DurationCb(minutes=m))
         for m in QUICK_MINUTES
     ]
     return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 3))
@@ -131,21 +128,19 @@ def draft_keyboard(token: str, day: date, today: date, since: date) -> InlineKey
     """Save / the two nearest days / every other editable day / cancel."""
     near = [d for d in (today, today - timedelta(days=1)) if d >= since]
     day_buttons = [
-        _button(
+        button(
             ("✓ " if d == day else "") + day_label(d, today),
             DraftDayCb(token=token, day=d.toordinal()),
         )
         for d in near
     ]
     if since < today - timedelta(days=1):
-        day_buttons.append(
-            _button(_("Earlier day…"), DraftCb(action=DraftAction.DAYS, token=token))
-        )
+        day_buttons.append(button(_("Earlier day…"), DraftCb(action=DraftAction.DAYS, token=token)))
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("✅ Save"), DraftCb(action=DraftAction.SAVE, token=token))],
+            [button(_("✅ Save"), DraftCb(action=DraftAction.SAVE, token=token))],
             day_buttons,
-            [_button(_("Cancel"), DraftCb(action=DraftAction.CANCEL, token=token))],
+            [button(_("Cancel"), DraftCb(action=DraftAction.CANCEL, token=token))],
         ]
     )
 
@@ -155,19 +150,19 @@ def day_picker(
 ) -> InlineKeyboardMarkup:
     """Every editable day, newest first (≤ 36 buttons); `make(ordinal)` gives its data."""
     days = [today - timedelta(days=n) for n in range((today - since).days + 1)]
-    buttons = [_button(day_label(d, today), make(d.toordinal())) for d in days]
+    buttons = [button(day_label(d, today), make(d.toordinal())) for d in days]
     return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 5))
 
 
 def saved_keyboard(log_id: int) -> InlineKeyboardMarkup:
     """Under a saved entry: Undo."""
     return InlineKeyboardMarkup(
-        inline_keyboard=[[_button(_("↩️ Undo"), EntryCb(action=EntryAction.UNDO, log_id=log_id))]]
+        inline_keyboard=[[button(_("↩️ Undo"), EntryCb(action=EntryAction.UNDO, log_id=log_id))]]
     )
 
 
 def log_start_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[_button(_("📝 Log study now"), LogStartCb())]])
+    return InlineKeyboardMarkup(inline_keyboard=[[button(_("📝 Log study now"), LogStartCb())]])
 
 
 def history_keyboard(
@@ -183,26 +178,26 @@ def history_keyboard(
     """
     rows = [
         [
-            _button(_("✏️ {n}").format(n=n), EntryCb(action=EntryAction.EDIT, log_id=log_id)),
-            _button(_("🗑 {n}").format(n=n), EntryCb(action=EntryAction.DELETE, log_id=log_id)),
+            button(_("✏️ {n}").format(n=n), EntryCb(action=EntryAction.EDIT, log_id=log_id)),
+            button(_("🗑 {n}").format(n=n), EntryCb(action=EntryAction.DELETE, log_id=log_id)),
         ]
         for n, log_id in editable
     ]
     nav = []
     if page > 0:
-        nav.append(_button("◀️", HistoryCb(month=month.key, page=page - 1)))
+        nav.append(button("◀️", HistoryCb(month=month.key, page=page - 1)))
     else:
         nav.append(
-            _button(
+            button(
                 _("◀️ {month}").format(month=month.prev().key),
                 HistoryCb(month=month.prev().key, page=0),
             )
         )
     if page + 1 < pages:
-        nav.append(_button("▶️", HistoryCb(month=month.key, page=page + 1)))
+        nav.append(button("▶️", HistoryCb(month=month.key, page=page + 1)))
     elif month < current:
         nav.append(
-            _button(
+            button(
                 _("{month} ▶️").format(month=month.next().key),
                 HistoryCb(month=month.next().key, page=0),
             )
@@ -220,8 +215,8 @@ def entry_keyboard(log_id: int) -> InlineKeyboardMarkup:
     ]
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(text, EntryCb(action=action, log_id=log_id)) for text, action in actions],
-            [_button(_("🗑 Delete"), EntryCb(action=EntryAction.DELETE, log_id=log_id))],
+            [button(text, EntryCb(action=action, log_id=log_id)) for text, action in actions],
+            [button(_("🗑 Delete"), EntryCb(action=EntryAction.DELETE, log_id=log_id))],
         ]
     )
 
@@ -231,8 +226,8 @@ def confirm_delete_keyboard(log_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(_("Yes, delete"), EntryCb(action=EntryAction.DELETE_OK, log_id=log_id)),
-                _button(_("Keep it"), EntryCb(action=EntryAction.BACK, log_id=log_id)),
+                button(_("Yes, delete"), EntryCb(action=EntryAction.DELETE_OK, log_id=log_id)),
+                button(_("Keep it"), EntryCb(action=EntryAction.BACK, log_id=log_id)),
             ]
         ]
     )
@@ -243,8 +238,8 @@ def ambiguous_keyboard(token: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(_("Log as study"), AmbiguousCb(choice=AmbiguousChoice.LOG, token=token)),
-                _button(_("It's a question"), AmbiguousCb(choice=AmbiguousChoice.ASK, token=token)),
+                button(_("Log as study"), AmbiguousCb(choice=AmbiguousChoice.LOG, token=token)),
+                button(_("It's a question"), AmbiguousCb(choice=AmbiguousChoice.ASK, token=token)),
             ]
         ]
     )

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.keyboards.buttons import button
 from bot.keyboards.ids import PageNo, RowId
 from bot.keyboards.paging import page_count, page_of, pager_row
 from bot.services.invites import ActiveInvite, InviteTerms
@@ -87,16 +88,12 @@ def role_label(role: Role) -> str:
     return labels[role]
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 def confirm_name_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(_("✅ Confirm"), JoinCb(action=JoinAction.CONFIRM)),
-                _button(_("✏️ Re-enter"), JoinCb(action=JoinAction.REENTER)),
+                button(_("✅ Confirm"), JoinCb(action=JoinAction.CONFIRM)),
+                button(_("✏️ Re-enter"), JoinCb(action=JoinAction.REENTER)),
             ]
         ]
     )
@@ -108,7 +105,7 @@ def invite_orgs_keyboard(
     """Organisations of the inviter's subtree, one page of them."""
     shown, page, pages = page_of(orgs, page, ORGS_PER_PAGE)
     kept = {"uses": terms.uses, "days": terms.days}
-    rows = [[_button(org.name, InviteOrgCb(org_id=org.id or 0, **kept))] for org in shown]
+    rows = [[button(org.name, InviteOrgCb(org_id=org.id or 0, **kept))] for org in shown]
     nav = pager_row(page, pages, lambda n: InvitePageCb(page=n, **kept), counter=False)
     if nav:
         rows.append(nav)
@@ -121,7 +118,7 @@ def invite_roles_keyboard(
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(
+                button(
                     role_label(role),
                     InviteRoleCb(org_id=org.id or 0, role=role, uses=terms.uses, days=terms.days),
                 )
@@ -135,7 +132,7 @@ def revoke_keyboard(invites: Sequence[ActiveInvite]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(
+                button(
                     _("Revoke #{number}").format(number=number),
                     RevokeCb(invite_id=item.invite.id or 0),
                 )
@@ -147,19 +144,17 @@ def revoke_keyboard(invites: Sequence[ActiveInvite]) -> InlineKeyboardMarkup:
 
 def settings_keyboard(member: Member) -> InlineKeyboardMarkup:
     reminders = (
-        _button(
-            _("🔕 Turn reminders off"), SettingsCb(action=SettingsAction.REMINDERS, value="off")
-        )
+        button(_("🔕 Turn reminders off"), SettingsCb(action=SettingsAction.REMINDERS, value="off"))
         if member.reminders_enabled
-        else _button(
+        else button(
             _("🔔 Turn reminders on"), SettingsCb(action=SettingsAction.REMINDERS, value="on")
         )
     )
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button("中文", SettingsCb(action=SettingsAction.LANGUAGE, value="zh_CN")),
-                _button("English", SettingsCb(action=SettingsAction.LANGUAGE, value="en")),
+                button("中文", SettingsCb(action=SettingsAction.LANGUAGE, value="zh_CN")),
+                button("English", SettingsCb(action=SettingsAction.LANGUAGE, value="en")),
             ],
             [reminders],
         ]
@@ -170,7 +165,7 @@ def members_keyboard(rows: Sequence[MemberRow], page: int, total: int) -> Inline
     pages = page_count(total, MEMBERS_PER_PAGE)
     buttons = [
         [
-            _button(
+            button(
                 member_line(row),
                 MemberCb(action=MemberAction.SHOW, member_id=row.member.id or 0, page=page),
             )
@@ -201,19 +196,19 @@ def member_keyboard(
     """Actions the manager may take on this member."""
     member_id = target.id or 0
     leave = (
-        _button(
+        button(
             _("Clear this month's leave"),
             MemberCb(action=MemberAction.UNLEAVE, member_id=member_id, page=page),
         )
         if on_leave
-        else _button(
+        else button(
             _("Set leave for this month"),
             MemberCb(action=MemberAction.LEAVE, member_id=member_id, page=page),
         )
     )
     rows = [[leave]]
     role_buttons = [
-        _button(
+        button(
             _("Make {role}").format(role=role_label(role)),
             MemberCb(action=MemberAction.ROLE, member_id=member_id, page=page, role=role),
         )
@@ -225,13 +220,13 @@ def member_keyboard(
     if removable:
         rows.append(
             [
-                _button(
+                button(
                     _("Remove from the organisation"),
                     MemberCb(action=MemberAction.REMOVE, member_id=member_id, page=page),
                 )
             ]
         )
-    rows.append([_button(_("◀ Back to the list"), MemberCb(action=MemberAction.PAGE, page=page))])
+    rows.append([button(_("◀ Back to the list"), MemberCb(action=MemberAction.PAGE, page=page))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -240,11 +235,11 @@ def confirm_remove_keyboard(target: Member, page: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(
+                button(
                     _("Yes, remove"),
                     MemberCb(action=MemberAction.REMOVE_CONFIRMED, member_id=member_id, page=page),
                 ),
-                _button(
+                button(
                     _("No, keep"),
                     MemberCb(action=MemberAction.SHOW, member_id=member_id, page=page),
                 ),

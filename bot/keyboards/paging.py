@@ -9,6 +9,8 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 
+from bot.keyboards.buttons import button
+
 PAGE_SIZE = 8
 T = TypeVar("T")
 
@@ -38,13 +40,9 @@ def pager_row(
     back, forward = ("◀", "▶") if counter else (_("◀ Previous"), _("Next ▶"))
     row = []
     if page > 0:
-        row.append(_button(back, data_for(page - 1)))
+        row.append(button(back, data_for(page - 1)))
     if counter:
-        row.append(_button(f"{page + 1}/{pages}", data_for(page)))
+        row.append(button(f"{page + 1}/{pages}", data_for(page)))
     if page < pages - 1:
-        row.append(_button(forward, data_for(page + 1)))
+        row.append(button(forward, data_for(page + 1)))
     return row
-
-
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())

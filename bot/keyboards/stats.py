@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
+from bot.keyboards.buttons import button
 from bot.keyboards.ids import RowId
 from bot.rules import Month
 
@@ -33,10 +34,6 @@ class MemberCb(CallbackData, prefix="stm"):
     month: str
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 def stats_keyboard(
     *,
     org_id: int,
@@ -52,20 +49,20 @@ def stats_keyboard(
         return StatsCb(action=StatsAction.VIEW, org_id=target, month=on.key)
 
     child_buttons = [
-        _button(f"🔍 {name} {rate:.0%}", view(kid_id, month))
+        button(f"🔍 {name} {rate:.0%}", view(kid_id, month))
         for kid_id, name, rate in kids[:MAX_CHILD_BUTTONS]
     ]
     rows = [child_buttons[i : i + 2] for i in range(0, len(child_buttons), 2)]
     if parent is not None:
-        rows.append([_button(_("⬆️ Up to {name}").format(name=parent[1]), view(parent[0], month))])
-    months = [_button(f"◀️ {month.prev().key}", view(org_id, month.prev()))]
+        rows.append([button(_("⬆️ Up to {name}").format(name=parent[1]), view(parent[0], month))])
+    months = [button(f"◀️ {month.prev().key}", view(org_id, month.prev()))]
     if can_go_next:
-        months.append(_button(f"{month.next().key} ▶️", view(org_id, month.next())))
+        months.append(button(f"{month.next().key} ▶️", view(org_id, month.next())))
     rows.append(months)
     if nudge_count:
         rows.append(
             [
-                _button(
+                button(
                     _("🔔 Remind the {count} behind").format(count=nudge_count),
                     StatsCb(action=StatsAction.NUDGE, org_id=org_id, month=month.key),
                 )
@@ -80,7 +77,7 @@ def member_choice_keyboard(
     """One button per member whose name matched (label: name and organisation)."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(label, MemberCb(member_id=member_id, month=month.key))]
+            [button(label, MemberCb(member_id=member_id, month=month.key))]
             for member_id, label in choices
         ]
     )
