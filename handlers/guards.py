@@ -8,7 +8,8 @@ from aiogram.utils.i18n import gettext as _
 from storage.models import Member, Role
 
 
-async def _answer(event: Message | CallbackQuery, text: str) -> None:
+async def notify(event: Message | CallbackQuery, text: str) -> None:
+    """An alert on a tap, a reply to a message."""
     if isinstance(event, CallbackQuery):
         await event.answer(text, show_alert=True)
     else:
@@ -19,7 +20,7 @@ async def ensure_member(event: Message | CallbackQuery, member: Member | None) -
     """True for a registered member; otherwise tells the user how to join."""
     if member is not None:
         return True
-    await _answer(
+    await notify(
         event,
         _("You have not joined yet. Ask your branch secretary for an invite link and open it."),
     )
@@ -33,9 +34,9 @@ async def ensure_role(event: Message | CallbackQuery, member: Member | None, *ro
     if member.role in roles:
         return True
     if roles == (Role.ADMIN,):
-        await _answer(event, _("Only admins can do this."))
+        await notify(event, _("Only admins can do this."))
     else:
-        await _answer(event, _("Only branch secretaries and admins can do this."))
+        await notify(event, _("Only branch secretaries and admins can do this."))
     return False
 
 

@@ -34,7 +34,7 @@ from handlers.checkin.common import (
     today_of,
     typed_minutes,
 )
-from handlers.guards import ensure_member, reject_stale
+from handlers.guards import ensure_member, notify, reject_stale
 from storage.models import Member, StudyLog
 
 
@@ -42,13 +42,6 @@ def _entry_line(log: StudyLog) -> str:
     return _("{day} · {hours} h · {content}").format(
         day=short_day(log.study_date), hours=format_hours(log.minutes), content=log.content
     )
-
-
-async def _say(event: Message | CallbackQuery, text: str) -> None:
-    if isinstance(event, CallbackQuery):
-        await event.answer(text, show_alert=True)
-    else:
-        await event.answer(text)
 
 
 async def entry_action(
@@ -141,7 +134,7 @@ async def _apply_edit(
         if isinstance(event, CallbackQuery) and error.problem is CheckinProblem.NOT_FOUND:
             await reject_stale(event)
         else:
-            await _say(event, error_text(error, policy, today, change.get("content") or ""))
+            await notify(event, error_text(error, policy, today, change.get("content") or ""))
         return error.problem in (CheckinProblem.NOT_FOUND, CheckinProblem.LOCKED)
     month = await month_progress_text(session, member, policy, today, log.study_date)
     text = _("Changed: {entry}").format(entry=_entry_line(log)) + "\n\n" + month

@@ -16,6 +16,7 @@ from bot.context import AppContext
 from bot.rules import StudyPolicy
 from bot.services import group_study as service
 from bot.services.group_study import GroupStudyError, GroupStudyProblem
+from handlers.guards import notify
 from storage.models import GroupStudy, Member
 
 
@@ -53,11 +54,7 @@ async def refuse(
     event: Message | CallbackQuery, problem: GroupStudyProblem, policy: StudyPolicy
 ) -> None:
     """The problem's text: an alert on a tap, a reply to a message."""
-    text = problem_text(problem, policy)
-    if isinstance(event, CallbackQuery):
-        await event.answer(text, show_alert=True)
-    else:
-        await event.answer(text)
+    await notify(event, problem_text(problem, policy))
 
 
 def half_days_text(value: float) -> str:
