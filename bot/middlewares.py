@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import i18n_context, locale_for_language_code
+from storage.db import close_session
 from storage.member_cache import MEMBER_BY_TELEGRAM_ID, cache_of, detached_member
 from storage.models import Member
 from storage.sqlite_direct import fetch_first
@@ -22,8 +23,9 @@ class RequestContextMiddleware(BaseMiddleware):
 
     A member who had blocked the bot (inactive) is active again on their next message.
     The member comes from the session factory's member cache, or is read in one statement
-    (one hop on SQLite); either way a fresh instance is added to the update's session, as
-    if it had been loaded there.
+    (direct on SQLite), as a fresh detached instance: a handler that changes it adds it to
+    its session first (`session.add`), which then flushes the change like any other.
+    Attaching it to every update's session cost more than most updates' own work.
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], i18n: I18n) -> None:
@@ -37,7 +39,8 @@ class RequestContextMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
-        async with self._sessions() as session:
+        session = self._sessions()
+        try:
             member = await self._member(session, user.id) if user is not None else None
             locale = (
                 member.locale
@@ -51,6 +54,8 @@ class RequestContextMiddleware(BaseMiddleware):
             data["locale"] = locale
             with i18n_context(self._i18n, locale):
                 return await handler(event, data)
+        finally:
+            await close_session(session)
 
     @staticmethod
     async def _member(session: AsyncSession, telegram_id: int) -> Member | None:
@@ -58,15 +63,14 @@ class RequestContextMiddleware(BaseMiddleware):
         if cache is not None:
             member = cache.get(telegram_id)
             if member is not None:
-                session.add(member)
                 return member
         epoch = cache.epoch if cache is not None else 0
         row = await fetch_first(session, MEMBER_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
         if row is None:
             return None
-        member = detached_member(row._mapping)
-        session.add(member)
+        member = detached_member(row._asdict())
         if not member.active:
+            session.add(member)
             member.active = True
             await session.commit()  # its flush invalidates the epoch: not cached this time
         if cache is not None:

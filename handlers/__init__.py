@@ -21,6 +21,7 @@ def create_routers() -> list[Router]:
 
     return [
         common.create_router(),  # /cancel and /help work in any state
+        checkin.create_command_router(),  # so do /log, /me, /history: the most used
         onboarding.create_router(),
         settings.create_router(),
         members.create_router(),

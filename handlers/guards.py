@@ -16,6 +16,11 @@ async def notify(event: Message | CallbackQuery, text: str) -> None:
         await event.answer(text)
 
 
+def is_registered(_event: object, member: Member | None) -> bool:
+    """Filter: the update comes from a registered member."""
+    return member is not None
+
+
 async def ensure_member(event: Message | CallbackQuery, member: Member | None) -> bool:
     """True for a registered member; otherwise tells the user how to join."""
     if member is not None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.member_cache import CACHE_KEY, MemberCache
 from storage.sqlite_direct import DIRECT_KEY, SqliteDirect
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+_CONNECTED_KEY = "connected"  # the session has used a database connection
 
 
 def is_sqlite(url: str) -> bool:
@@ -42,7 +44,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(parsed, **kwargs)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any = None) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -59,7 +61,21 @@ def session_factory(
     info: dict[str, Any] = {CACHE_KEY: MemberCache(member_cache_seconds)}
     database = engine.url.database
     if engine.dialect.name == "sqlite" and database and ":memory:" not in database:
-        direct = SqliteDirect(engine.url, _sqlite_pragmas)
+        direct = SqliteDirect(database, _sqlite_pragmas)
         event.listen(engine.sync_engine, "engine_disposed", lambda _engine: direct.close())
         info[DIRECT_KEY] = direct
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)
+
+
+async def close_session(session: AsyncSession) -> None:
+    """Closes the session. One that never used a connection (an update answered from
+    caches) is closed directly: there is nothing to give back, so no greenlet is needed."""
+    if session.info.get(_CONNECTED_KEY):
+        await session.close()
+    else:
+        session.sync_session.close()
+
+
+@event.listens_for(Session, "after_begin")
+def _connected(session: Session, _transaction: SessionTransaction, _connection: Connection) -> None:
+    session.info[_CONNECTED_KEY] = True

@@ -1,7 +1,11 @@
-"""SQLite writes in one thread hop (storage/sqlite_direct.py), and when the session is used."""
+"""Direct SQLite statements (storage/sqlite_direct.py): when they are used, and that a held
+write lock sends them to the worker thread without blocking the event loop."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -12,8 +16,10 @@ from sqlmodel import col, func, select
 
 from bot.context import AppContext
 from bot.services.checkins import record_checkin
+from storage import sqlite_direct
+from storage.member_cache import MEMBER_BY_TELEGRAM_ID
 from storage.models import Member, StudyLog
-from storage.sqlite_direct import SqliteDirect
+from storage.sqlite_direct import DIRECT_KEY, SqliteDirect, fetch_first
 from tests.support.factories import CADRE_A1_TG, World, build_world
 from tests.support.harness import Harness
 
@@ -23,15 +29,15 @@ NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
 
 @pytest.fixture
 def direct_calls(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Statements that went through the direct writer's thread."""
+    """Statements that were run by the direct writer."""
     calls: list[object] = []
-    original = SqliteDirect._execute
+    original = SqliteDirect.execute
 
-    def spy(self: SqliteDirect, statement: object, params: object, commit: bool) -> object:
+    async def spy(self: SqliteDirect, statement: Any, params: Any, *, commit: bool) -> Any:
         calls.append(statement)
-        return original(self, statement, params, commit)  # type: ignore[arg-type]
+        return await original(self, statement, params, commit=commit)
 
-    monkeypatch.setattr(SqliteDirect, "_execute", spy)
+    monkeypatch.setattr(SqliteDirect, "execute", spy)
     return calls
 
 
@@ -55,7 +61,7 @@ async def _count_logs(app: AppContext) -> int:
         return (await session.exec(select(func.count()).select_from(StudyLog))).one()
 
 
-async def test_a_checkin_on_sqlite_is_written_by_the_direct_thread(
+async def test_a_checkin_on_sqlite_is_written_directly(
     app: AppContext, world: World, direct_calls: list[object]
 ) -> None:
     async with app.sessions() as session:
@@ -125,7 +131,7 @@ async def test_postgresql_writes_through_the_session(
     assert await _count_logs(pg_app) == 1
 
 
-async def test_a_one_shot_checkin_is_three_direct_hops_cold_and_one_warm(
+async def test_a_one_shot_checkin_is_three_direct_statements_cold_and_one_warm(
     app: AppContext,
     world: World,
     harness: Harness,
@@ -145,3 +151,53 @@ async def test_a_one_shot_checkin_is_three_direct_hops_cold_and_one_warm(
     assert (len(direct_calls), session_calls) == (3, [])
     await harness.send(CADRE_A1_TG, "/log 1 学习团史")
     assert (len(direct_calls), session_calls) == (4, [])  # member and state were cached
+
+
+async def test_a_checkin_waits_for_a_held_write_lock_without_blocking_the_event_loop(
+    app: AppContext, world: World
+) -> None:
+    holder = sqlite3.connect(app.engine.url.database or "", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    async with app.sessions() as session:
+        checkin = asyncio.create_task(_checkin(app, session, world.cadre_a1.id or 0, "k1"))
+        started = time.monotonic()
+        for _ in range(50):  # other updates keep being served meanwhile
+            await asyncio.sleep(0)
+        # Far below the 5 s busy timeout a loop blocked on the lock would have waited.
+        assert time.monotonic() - started < 1
+        assert not checkin.done()
+        holder.execute("COMMIT")
+        assert await checkin == 60
+    holder.close()
+    assert await _count_logs(app) == 1
+
+
+async def test_a_direct_read_converts_columns_like_the_session(
+    app: AppContext, world: World
+) -> None:
+    async with app.sessions() as session:
+        row = await fetch_first(session, MEMBER_BY_TELEGRAM_ID, {"telegram_id": CADRE_A1_TG})
+        loaded = await session.get(Member, world.cadre_a1.id)
+    assert row is not None and loaded is not None
+    assert row._asdict() == loaded.model_dump()
+    assert row.active is True and row.joined_at.tzinfo is not None
+
+
+async def test_the_worker_checkpoints_the_wal_every_so_many_direct_commits(
+    app: AppContext, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkpoints: list[None] = []
+    original = SqliteDirect._checkpoint
+
+    def spy(self: SqliteDirect) -> None:
+        original(self)
+        checkpoints.append(None)
+
+    monkeypatch.setattr(SqliteDirect, "_checkpoint", spy)
+    monkeypatch.setattr(sqlite_direct, "CHECKPOINT_EVERY", 3)
+    async with app.sessions() as session:
+        for n in range(7):
+            await _checkin(app, session, world.cadre_a1.id or 0, f"k{n}")
+        direct = session.info[DIRECT_KEY]
+    await asyncio.get_running_loop().run_in_executor(direct._worker(), lambda: None)  # drained
+    assert len(checkpoints) == 2

@@ -50,11 +50,12 @@ from handlers.checkin.log_flow import (
 )
 from handlers.checkin.one_shot import ambiguous_tapped, checkin_text, log_command, plain_checkin
 from handlers.checkin.views import history_command, history_page, menu_history, show_me
-from handlers.guards import reject_stale
+from handlers.guards import is_registered, reject_stale
 
 __all__ = [
     "CheckinFlow",
     "EditFlow",
+    "create_command_router",
     "create_router",
     "progress_text",
     "save_and_report",
@@ -62,18 +63,31 @@ __all__ = [
 ]
 
 
-def create_router() -> Router:
-    """Private chats only: personal study data is never shown in groups."""
-    router = Router(name="checkin")
-    private = F.chat.type == "private"
-    router.message.filter(private)
-    router.callback_query.filter(F.message.chat.type == "private")
+def create_command_router() -> Router:
+    """/log, /me, /history and their menu buttons for members, in private chats: commands,
+    so they win over any other feature's step (as /cancel and /help do). Everyone else's
+    reach the same handlers through `create_router`, after onboarding's name step."""
+    router = Router(name="checkin-commands")
+    router.message.filter(F.chat.type == "private", is_registered)
+    _register_commands(router)
+    return router
+
+
+def _register_commands(router: Router) -> None:
     router.message.register(log_command, Command("log"))
     router.message.register(menu_log, F.text == MENU_LOG)
     router.message.register(show_me, Command("me"))
     router.message.register(show_me, F.text == MENU_ME)
     router.message.register(history_command, Command("history"))
     router.message.register(menu_history, F.text == MENU_HISTORY)
+
+
+def create_router() -> Router:
+    """Private chats only: personal study data is never shown in groups."""
+    router = Router(name="checkin")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    _register_commands(router)
 
     router.message.register(duration_typed, CheckinFlow.duration, typed_text)
     router.message.register(content_typed, CheckinFlow.content, typed_text)
