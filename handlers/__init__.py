@@ -20,8 +20,8 @@ def create_routers() -> list[Router]:
     )
 
     return [
-        common.create_router(),  # /cancel and /help work in any state
-        checkin.create_command_router(),  # so do /log, /me, /history: the most used
+        checkin.create_command_router(),  # /log, /me, /history work in any state: most used
+        common.create_router(),  # so do /cancel and /help
         onboarding.create_router(),
         settings.create_router(),
         members.create_router(),
