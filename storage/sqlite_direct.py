@@ -169,7 +169,7 @@ class SqliteDirect:
     def _checkpoint(self) -> None:
         if self._on_thread is None:
             self._on_thread = self._connect()
-        self._on_thread.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        self._on_thread.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
 
     def close(self) -> None:
         """Closes both connections and ends the thread (all come back on next use)."""

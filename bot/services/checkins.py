@@ -119,12 +119,12 @@ def _insert_statement(dialect: str, with_group_study: bool) -> ReturningInsert[A
         p["member_id"], p["day"], p["minutes"], p["content"], p["key"], p["now"], p["now"]
     ).where(_day_minutes(p["member_id"], p["day"]) + p["minutes"] <= p["max_day"])
     month_total = minutes_expression(
-        p["member_id"],
-        p["first_day"],
-        p["last_day"],
-        with_group_study=with_group_study,
-        except_key=p["key"],
+        p["member_id"], p["first_day"], p["last_day"], with_group_study=with_group_study
     )
+    if dialect != "sqlite":
+        # SQLite evaluates RETURNING after the row is stored (as an AFTER trigger), so its
+        # subquery counts the new entry; PostgreSQL's sees the table before the statement.
+        month_total = month_total + p["minutes"]
     columns = ["member_id", "study_date", "minutes", "content", "idempotency_key"]
     # The Core table, not the entity: an ORM insert with parameters would be a bulk insert.
     table = StudyLog.__table__  # type: ignore[attr-defined]
@@ -132,7 +132,7 @@ def _insert_statement(dialect: str, with_group_study: bool) -> ReturningInsert[A
     return (
         insert.from_select([*columns, "created_at", "updated_at"], row)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(table.c.id, month_total + p["minutes"])
+        .returning(table.c.id, month_total)
     )
 
 

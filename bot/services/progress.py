@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,25 +30,12 @@ def member_minutes_expression(
 
 
 def minutes_expression(
-    member_id: Any,
-    first_day: Any,
-    last_day: Any,
-    *,
-    with_group_study: bool,
-    except_key: Any = None,
+    member_id: Any, first_day: Any, last_day: Any, *, with_group_study: bool
 ) -> ColumnElement[int]:
-    """Study minutes of a member between two days, from values or `bindparam()`s.
-
-    `except_key` leaves out the entry stored under that idempotency key, so the
-    check-in's INSERT … RETURNING can add the new row itself: PostgreSQL's subqueries
-    there do not see the new row while SQLite's do; this way both read the same.
-    """
+    """Study minutes of a member between two days, from values or `bindparam()`s."""
     personal_query = select(func.coalesce(func.sum(StudyLog.minutes), 0)).where(
         StudyLog.member_id == member_id, col(StudyLog.study_date).between(first_day, last_day)
     )
-    if except_key is not None:
-        key = col(StudyLog.idempotency_key)
-        personal_query = personal_query.where(or_(key.is_(None), key != except_key))
     personal = personal_query.scalar_subquery()
     if not with_group_study:
         return personal
