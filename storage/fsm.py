@@ -22,7 +22,7 @@ _TABLE = FsmRecord.__table__  # type: ignore[attr-defined]
 
 @cache
 def _upsert_statement(dialect: str) -> Insert:
-    """INSERT … ON CONFLICT (key) DO UPDATE: one statement (one hop on SQLite)."""
+    """INSERT … ON CONFLICT (key) DO UPDATE: one statement (direct on SQLite)."""
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(_TABLE)
     statement = insert.values(
         {column.name: bindparam(column.name, type_=column.type) for column in _TABLE.columns}

@@ -1,8 +1,9 @@
 """Personal study check-ins: record, undo, edit and delete a StudyLog (framework-free).
 
 A one-shot check-in is one INSERT that checks the idempotency key and the 24-hours-a-day
-limit and returns the month's new total, then the COMMIT: on SQLite both in one thread hop
-(storage/sqlite_direct.py), on PostgreSQL two round trips through the session.
+limit and returns the month's new total, then the COMMIT: on SQLite both run directly on
+a sqlite3 connection (storage/sqlite_direct.py), on PostgreSQL two round trips through the
+session.
 """
 
 from __future__ import annotations
