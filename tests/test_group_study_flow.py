@@ -9,7 +9,7 @@ from sqlmodel import select
 from bot.clock import FixedClock
 from bot.context import AppContext
 from bot.keyboards.group_study import GsAction, GsCb
-from storage.models import AuditLog, GroupStudy, GroupStudyAttendee, Role
+from storage.models import AuditLog, GroupStudy, GroupStudyAttendee, Role, StudyLog
 from tests.conftest import SHANGHAI
 from tests.support.factories import (
     ADMIN_TG,
@@ -274,3 +274,17 @@ async def test_edit_length_converts_typed_hours(
     assert "计为 2 个半天（6 小时）" in joined(sent)
     [edited] = await studies(app)
     assert (edited.half_days, edited.minutes) == (2.0, 360)
+
+
+async def test_a_one_shot_log_during_a_group_study_step_saves_and_the_step_goes_on(
+    harness: Harness, world: World, app: AppContext
+) -> None:
+    await harness.press(SECRETARY_A_TG, cb(GsAction.NEW, world.branch_a.id))
+    await harness.press(SECRETARY_A_TG, cb(GsAction.TODAY))
+    await harness.press(SECRETARY_A_TG, cb(GsAction.HALF_DAY))  # now asked for the topic
+    sent = await harness.send(SECRETARY_A_TG, "/log 1 学习团章")
+    assert "✅" in joined(sent)
+    async with app.sessions() as session:
+        assert len((await session.exec(select(StudyLog))).all()) == 1
+    sent = await harness.send(SECRETARY_A_TG, "学习团章第三章")
+    assert cb(GsAction.NO_SUMMARY) in [data for _, data in buttons(sent)]  # the next step
