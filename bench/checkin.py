@@ -6,8 +6,10 @@
 Feeds updates one after another (no overlap between updates: the strictest case; polling
 runs each update of a batch as its own task) to `build_dispatcher` with a mocked Bot
 session, and, in the same run with the same session, to a bare aiogram echo handler as the
-baseline. Like `branchbot run`, it freezes the start-up heap out of the garbage collector
-before measuring. Prints check-ins/s and per-update p50/p99 latency.
+baseline. A second reference, the "floor", is the least a check-in can do on bare aiogram
+(parse, INSERT, month sum, COMMIT, one-line reply). Like `branchbot run`, it freezes the
+start-up heap out of the garbage collector before measuring. Prints check-ins/s and
+per-update p50/p99 latency.
 `--member-cache 0` measures every update with a cold member lookup (a cadre who logs once
 a day is not in the 30-second member cache).
 """
@@ -19,6 +21,7 @@ import asyncio
 import gc
 import itertools
 import os
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -31,6 +34,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiogram import Bot, Dispatcher, Router
+from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     CallbackQuery,
     Chat,
@@ -46,6 +50,7 @@ from bot.app import build_dispatcher
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.context import AppContext
+from bot.parsing import parse_one_shot
 from bot.services.orgs import create_org
 from storage.db import session_factory
 from storage.models import Member, OrgKind, StudyLog
@@ -131,6 +136,47 @@ def echo_dispatcher() -> Dispatcher:
     return dp
 
 
+def floor_dispatcher(database: str, member_ids: dict[int, int]) -> Dispatcher:
+    """A second reference: the least a one-shot check-in can do on bare aiogram. Parse,
+    INSERT into the same table (same indexes), sum the month, COMMIT, one-line reply;
+    no member lookup, locale, day limit, progress text, Undo button or routing."""
+    connection = sqlite3.connect(database, isolation_level=None)
+    connection.execute("PRAGMA synchronous=NORMAL")
+    # The day before the measured check-ins', so neither fills the other's 24 hours.
+    day, first, last = "2026-11-19", "2026-11-01", "2026-11-30"
+
+    async def bare_checkin(message: Message, command: CommandObject) -> None:
+        shot = parse_one_shot(command.args or "")
+        member_id = member_ids[message.chat.id]
+        key = f"floor:{message.chat.id}:{message.message_id}"
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute(
+            "INSERT INTO studylog (member_id, study_date, minutes, content, idempotency_key,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                member_id,
+                day,
+                shot.minutes,
+                shot.content,
+                key,
+                "2026-11-20 12:30:00.000000",
+                "2026-11-20 12:30:00.000000",
+            ),
+        )
+        (total,) = connection.execute(
+            "SELECT sum(minutes) FROM studylog WHERE member_id = ? AND study_date BETWEEN ? AND ?",
+            (member_id, first, last),
+        ).fetchone()
+        connection.execute("COMMIT")
+        await message.answer(f"✅ {shot.minutes} min, {total} min this month")
+
+    router = Router()
+    router.message.register(bare_checkin, Command("log"))
+    dp = Dispatcher()
+    dp.include_router(router)
+    return dp
+
+
 async def seed(app: AppContext, members: int) -> list[int]:
     async with app.sessions() as session:
         org = await create_org(session, "bench", "基准团支部", OrgKind.BRANCH, None)
@@ -169,6 +215,12 @@ async def run_flows(
         session.requests.clear()
 
 
+async def member_ids(app: AppContext) -> dict[int, int]:
+    async with app.sessions() as session:
+        rows = await session.exec(select(Member.telegram_id, Member.id))
+        return {telegram_id: member_id for telegram_id, member_id in rows.all()}
+
+
 async def count_logs(app: AppContext) -> int:
     async with app.sessions() as session:
         return (await session.exec(select(func.count()).select_from(StudyLog))).one()
@@ -186,6 +238,7 @@ async def main(
         bot, session = create_mocked_bot()
         dp = build_dispatcher(app)
         echo_dp = echo_dispatcher()
+        floor_dp = floor_dispatcher(f"{tmp}/bench.db", await member_ids(app))
         gc.freeze()  # as bot/runner.py does once the Dispatcher is built
 
         def texts(count: int, make: Callable[[int], str]) -> list[Update]:
@@ -193,16 +246,19 @@ async def main(
 
         await run_updates(Timer(), echo_dp, bot, texts(warmup, "/log 1 热身{}".format), session)
         await run_updates(Timer(), dp, bot, texts(warmup, "/log 1 热身学习{}".format), session)
+        await run_updates(Timer(), floor_dp, bot, texts(warmup, "/log 1 热身{}".format), session)
 
-        echo, helps, one = Timer(), Timer(), Timer()
+        echo, floor, helps, one = Timer(), Timer(), Timer(), Timer()
         flow = Timer()
         echo_updates = texts(oneshot, "/log 1 学习团章第{}节".format)
         help_updates = texts(oneshot, lambda n: "/help")
         oneshot_updates = texts(oneshot, "/log 1 学习团章第{}节".format)
+        floor_updates = texts(oneshot, "/log 1 学习团章第{}节".format)
         # Interleaved rounds, so a change in the machine's load hits every workload alike.
         for r in range(rounds):
             part = slice(r * oneshot // rounds, (r + 1) * oneshot // rounds)
             await run_updates(echo, echo_dp, bot, echo_updates[part], session)
+            await run_updates(floor, floor_dp, bot, floor_updates[part], session)
             await run_updates(helps, dp, bot, help_updates[part], session)
             await run_updates(one, dp, bot, oneshot_updates[part], session)
             flow_users = [
@@ -217,11 +273,13 @@ async def main(
             f"sequentially, mocked Bot session; {os.cpu_count()} CPUs, load average {load}"
         )
         echo_rate = echo.report("bare aiogram echo", oneshot, "updates")
-        helps.report("/help (middleware only)", oneshot, "updates", echo_rate)
+        floor.report("floor: bare INSERT handler", oneshot, "check-ins", echo_rate)
+        helps.report("/help (a fixed answer)", oneshot, "updates", echo_rate)
         one.report("one-shot /log 1 …", oneshot, "check-ins", echo_rate)
         if flows:
             flow.report("button flow (4 updates)", flows, "check-ins")
-        print(f"rows stored: {stored} (expected {warmup + oneshot + flows})")
+        expected = 2 * warmup + 2 * oneshot + flows  # the floor's rows are in the table too
+        print(f"rows stored: {stored} (expected {expected})")
         await dp.storage.close()
         await app.close()
 
