@@ -15,6 +15,7 @@ from bot.keyboards.onboarding import SettingsAction, SettingsCb, settings_keyboa
 from bot.services.members import update_preferences
 from handlers.flow import for_members, show_in_place
 from handlers.guards import reject_stale
+from scheduler.jobs import withdraw_reminders
 from storage.models import Member
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
@@ -55,6 +56,9 @@ async def change_setting(
         await update_preferences(session, member, locale=callback_data.value)
     elif callback_data.value in ("on", "off"):
         await update_preferences(session, member, reminders_enabled=callback_data.value == "on")
+        if not member.reminders_enabled and member.id is not None:
+            await withdraw_reminders(session, member.id)
+            await session.commit()
     else:
         await reject_stale(callback)
         return
