@@ -144,9 +144,10 @@ async def _month_start(run: JobRun) -> list[OutboxMessage]:
 
 def _nudge(kind: str, *, final: bool) -> Collector:
     async def collect(run: JobRun) -> list[OutboxMessage]:
-        """Those behind the linear pace (or, at the very end, still short), up to the cap."""
+        """Those behind the linear pace (or, at the very end, still short), up to the cap;
+        only the roles /stats counts (admins are not measured against the target)."""
         month = run.month
-        people = await run.people()
+        people = [p for p in await run.people() if p.role in TRACKED_ROLES]
         leave = await audience.on_leave(run.session, month)
         done = await audience.month_minutes(run.session, month, run.app.policy)
         nudged = await audience.sent_nudges(run.session, month, NUDGE_KINDS)

@@ -151,9 +151,15 @@ async def test_nudges_skip_members_on_leave_opted_out_or_inactive(
 
     await run_job(app, "nudge_mid")
 
-    assert await recipients(app, "nudge_mid") == ids(
-        world.admin, world.secretary_a, world.secretary_b
-    )
+    assert await recipients(app, "nudge_mid") == ids(world.secretary_a, world.secretary_b)
+
+
+async def test_nudges_skip_admins_whom_stats_do_not_count(
+    app: AppContext, world: World, clock: FixedClock
+) -> None:
+    at(clock, 2026, 11, 15, 19, 30)
+    await run_job(app, "nudge_mid")
+    assert world.admin.id not in await recipients(app, "nudge_mid")
 
 
 @pytest.mark.parametrize("settings_overrides", [{"max_nudges_per_month": 1}])
@@ -173,7 +179,7 @@ async def test_last_week_nudge_runs_seven_days_before_the_end_only(
     at(clock, 2026, 11, 23, 19, 30)
     assert await run_job(app, "nudge_last_week") == 0
     at(clock, 2026, 11, 24, 19, 30)
-    assert await run_job(app, "nudge_last_week") == 6
+    assert await run_job(app, "nudge_last_week") == 5  # the cadres and secretaries
 
 
 async def test_final_reminder_on_the_last_days_for_those_still_short(
@@ -187,7 +193,7 @@ async def test_final_reminder_on_the_last_days_for_those_still_short(
     await run_job(app, "nudge_final")
 
     assert world.cadre_a1.id not in await recipients(app, "nudge_final")
-    assert len(await recipients(app, "nudge_final")) == 5
+    assert len(await recipients(app, "nudge_final")) == 4
 
 
 # --- quiet hours ----------------------------------------------------------------------
