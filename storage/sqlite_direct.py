@@ -13,6 +13,8 @@ sqlite3 connection:
 
 The event-loop connection never checkpoints the WAL (a checkpoint copies pages and
 syncs); every `CHECKPOINT_EVERY` commits the worker runs a passive checkpoint instead.
+Passive, because a full or restarting one would hold writers back while a long read (an
+export) finishes.
 PostgreSQL (asyncpg) keeps the session: there a statement is one round trip already.
 
 It is used only by sessions of the factory that owns it (`session.info[DIRECT_KEY]`) and
@@ -169,7 +171,7 @@ class SqliteDirect:
     def _checkpoint(self) -> None:
         if self._on_thread is None:
             self._on_thread = self._connect()
-        self._on_thread.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
+        self._on_thread.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def close(self) -> None:
         """Closes both connections and ends the thread (all come back on next use)."""
