@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 from aiogram.utils.i18n import I18n
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,6 +18,8 @@ from storage.db import close_session
 from storage.member_cache import MEMBER_BY_TELEGRAM_ID, cache_of, detached_member
 from storage.models import Member
 from storage.sqlite_direct import fetch_first
+
+log = logging.getLogger(__name__)
 
 
 class RequestContextMiddleware(BaseMiddleware):
@@ -40,6 +44,7 @@ class RequestContextMiddleware(BaseMiddleware):
     ) -> Any:
         user: User | None = data.get("event_from_user")
         session = self._sessions()
+        member: Member | None = None
         try:
             member = await self._member(session, user.id) if user is not None else None
             locale = (
@@ -56,6 +61,8 @@ class RequestContextMiddleware(BaseMiddleware):
                 return await handler(event, data)
         finally:
             await close_session(session)
+            if member is not None:
+                _report_unsaved(member)
 
     @staticmethod
     async def _member(session: AsyncSession, telegram_id: int) -> Member | None:
@@ -76,3 +83,11 @@ class RequestContextMiddleware(BaseMiddleware):
         if cache is not None:
             cache.put(member, epoch)
         return member
+
+
+def _report_unsaved(member: Member) -> None:
+    """A handler changed the detached member without adding it to a session: say so, as
+    the change is lost (`session.add(member)` before the commit saves it)."""
+    state = inspect(member)
+    if state.detached and state.modified:
+        log.error("member %s was changed but not added to a session: not saved", member.id)

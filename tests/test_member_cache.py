@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from aiogram.types import Message, User
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.context import AppContext
 from bot.keyboards.onboarding import SettingsAction, SettingsCb
+from bot.middlewares import RequestContextMiddleware
 from storage.member_cache import MemberCache, cache_of
 from storage.models import Member
 from tests.support.factories import CADRE_A1_TG, World
@@ -152,3 +157,32 @@ async def test_a_handler_changing_a_cached_member_stores_the_change(
     assert not (await _member(app, CADRE_A1_TG)).reminders_enabled
     await harness.press(CADRE_A1_TG, SettingsCb(action=SettingsAction.REMINDERS, value="on"))
     assert (await _member(app, CADRE_A1_TG)).reminders_enabled
+
+
+async def _through_middleware(app: AppContext, handler: Any) -> None:
+    middleware = RequestContextMiddleware(app.sessions, app.i18n)
+    user = User(id=CADRE_A1_TG, is_bot=False, first_name="团干部")
+    await middleware(handler, Message.model_construct(), {"event_from_user": user})
+
+
+async def test_a_change_to_the_member_saved_through_a_session_is_not_reported(
+    app: AppContext, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def handler(_event: object, data: dict[str, Any]) -> None:
+        data["member"].locale = "en"
+        data["session"].add(data["member"])
+        await data["session"].commit()
+
+    await _through_middleware(app, handler)
+    assert (await _member(app, CADRE_A1_TG)).locale == "en"
+    assert "not saved" not in caplog.text
+
+
+async def test_a_change_to_the_member_never_added_to_a_session_is_reported(
+    app: AppContext, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def handler(_event: object, data: dict[str, Any]) -> None:
+        data["member"].locale = "en"
+
+    await _through_middleware(app, handler)
+    assert "not saved" in caplog.text
