@@ -8,13 +8,15 @@ from bot.context import AppContext
 from bot.i18n import i18n_context
 from bot.keyboards.stats import StatsAction, StatsCb
 from scheduler.texts import all_renderers
-from storage.models import Outbox
+from storage.models import Outbox, Role
 from tests.support.factories import (
     ADMIN_TG,
     CADRE_A1_TG,
     SECRETARY_A_TG,
     SECRETARY_B_TG,
     STRANGER_TG,
+    World,
+    add_member,
 )
 from tests.support.harness import Harness, button_data, buttons, joined
 from tests.test_stats_service import build_dataset
@@ -185,3 +187,18 @@ def test_nudge_renders_in_both_languages(app: AppContext) -> None:
         assert "2026-11 你已学习 2 小时，目标 30 小时" in render(args).text
     with i18n_context(app.i18n, "en"):
         assert "you have logged 2 h of 30 h" in render(args).text
+
+
+async def test_a_long_behind_list_shows_ten_and_the_nudge_reaches_everyone_behind(
+    harness: Harness, app: AppContext, world: World
+) -> None:
+    async with app.sessions() as session:
+        for n in range(12):
+            await add_member(session, 7000 + n, f"新团员{n}", world.branch_a, Role.CADRE)
+        await session.commit()
+    sent = await harness.send(SECRETARY_A_TG, "/stats")
+    text = joined(sent)
+    behind = 12 + 3  # the new cadres, the branch's two cadres and its secretary, all at 0 h
+    assert text.count("· ") == 10 and f"另有 {behind - 10} 人进度落后" in text
+    answer = joined(await harness.press(SECRETARY_A_TG, button_data(sent, f"提醒落后的 {behind}")))
+    assert f"已加入发送队列：{behind} 人" in answer

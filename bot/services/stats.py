@@ -45,7 +45,7 @@ from storage.models import (
 )
 
 TRACKED_ROLES = (Role.CADRE, Role.SECRETARY)
-BEHIND_LIMIT = 10
+BEHIND_SHOWN = 10  # /stats lists this many of those behind; the nudge reaches all
 TREND_MONTHS = 6
 STREAM_CHUNK = 1000
 
@@ -308,7 +308,7 @@ async def summarise(
         child = child_id_of(row.org_path, root)
         if child is not None and child in by_child:
             by_child[child].add(row, target_minutes)
-        if len(behind) < BEHIND_LIMIT and not row.on_leave and not row.reached(target_minutes):
+        if not row.on_leave and not row.reached(target_minutes):
             behind.append(row)
     ranked = sorted(
         by_child.values(), key=lambda f: (-f.completion, -f.average_minutes, f.name, f.org_id)

@@ -77,8 +77,11 @@ def render_stats(stats: service.OrgMonthStats, today: date, policy: StudyPolicy)
         lines += ["", _("Furthest behind:")]
         lines += [
             _("· {name}: {hours} h").format(name=row.name, hours=format_hours(row.minutes))
-            for row in stats.behind
+            for row in stats.behind[: service.BEHIND_SHOWN]
         ]
+        if len(stats.behind) > service.BEHIND_SHOWN:
+            hidden = len(stats.behind) - service.BEHIND_SHOWN
+            lines.append(_("… and {count} more behind (see /export)").format(count=hidden))
     lines += ["", service.counting_rule(policy, _)]
     return "\n".join(lines)
 
