@@ -135,6 +135,7 @@ async def _month_start(run: JobRun) -> list[OutboxMessage]:
                 "last_reached": done_last.get(person.id, 0) >= target,
                 # No result for a month they had not joined yet or were excused from.
                 "last_counted": person.joined_at < month_start and person.id not in leave_last,
+                "open_until_day": run.app.policy.edit_lock_day,
             },
         )
         for person in people

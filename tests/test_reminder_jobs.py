@@ -100,6 +100,17 @@ async def test_month_start_carries_last_months_result(
     assert rows[world.cadre_a2.id]["month"] == "2026-12"
 
 
+async def test_month_start_says_until_which_day_last_month_can_be_completed(
+    app: AppContext, world: World, clock: FixedClock
+) -> None:
+    at(clock, 2026, 12, 1, 9, 0)
+
+    await run_job(app, "month_start")
+
+    rows = await outbox(app, "month_start")
+    assert {row.args["open_until_day"] for row in rows} == {app.policy.edit_lock_day}
+
+
 async def test_running_a_job_twice_adds_nothing_the_second_time(
     app: AppContext, world: World, clock: FixedClock
 ) -> None:

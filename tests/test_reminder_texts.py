@@ -101,3 +101,23 @@ def test_meeting_reminder_carries_the_reply_buttons(app: AppContext) -> None:
     assert rendered.reply_markup is not None
     data = [b.callback_data for row in rendered.reply_markup.inline_keyboard for b in row]
     assert all(item and item.startswith("mt:") and item.count(":7") for item in data)
+
+
+def _month_start(**changes: Any) -> dict[str, Any]:
+    args = dict(ARGS["reminder.month_start"], last_reached=False, last_done_hours="26")
+    args.update(changes)
+    return args
+
+
+def test_month_start_short_of_target_says_until_when_entries_can_be_added(
+    app: AppContext,
+) -> None:
+    with i18n_context(app.i18n, "zh_CN"):
+        text = RENDERERS["reminder.month_start"](_month_start(open_until_day=5)).text
+    assert "本月 5 日前仍可补录" in text
+
+
+def test_month_start_queued_before_the_hint_existed_renders_without_it(app: AppContext) -> None:
+    with i18n_context(app.i18n, "zh_CN"):
+        text = RENDERERS["reminder.month_start"](_month_start()).text
+    assert "26 小时" in text and "补录" not in text

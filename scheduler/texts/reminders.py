@@ -27,12 +27,18 @@ def month_start(args: dict[str, Any]) -> Rendered:
     ).format(**args)
     if not args.get("last_counted", True):  # rows queued before the flag existed have none
         return Rendered(text)
-    last = (
-        _("Last month ({last_month}) you logged {last_done_hours} h — target reached. Well done!")
-        if args["last_reached"]
-        else _("Last month ({last_month}) you logged {last_done_hours} h.")
-    ).format(**args)
-    return Rendered(f"{text}\n{last}")
+    if args["last_reached"]:
+        last = _(
+            "Last month ({last_month}) you logged {last_done_hours} h — target reached. Well done!"
+        )
+    else:
+        last = _("Last month ({last_month}) you logged {last_done_hours} h.")
+        if "open_until_day" in args:  # rows queued before it existed have none
+            last += " " + _(
+                "Study you forgot to log can still be added until day {open_until_day} of this "
+                "month: /log, then pick the day."
+            )
+    return Rendered(f"{text}\n{last.format(**args)}")
 
 
 def nudge(args: dict[str, Any]) -> Rendered:
