@@ -28,8 +28,7 @@ from scheduler.quiet import QuietHours
 from storage.models import MeetingReply, Organization, Outbox, OutboxStatus, ReplyAnswer, Role
 
 NUDGE_KINDS = ("nudge_mid", "nudge_last_week", "nudge_final")
-MEETING_KINDS = ("meeting_soon", "meeting_share")  # sent to those attending despite opt-out
-MEETING_PERIOD_PREFIX = "meeting-"
+REMINDER_TEXT_PREFIX = "reminder."  # the text keys of every job's messages
 SAMPLE_SIZE = 10
 DIGEST_NAMES = 10
 AGENDA_MAX = 200
@@ -350,7 +349,7 @@ async def _meeting_messages(run: JobRun, *, share: bool) -> list[OutboxMessage]:
         }
         text_key = "reminder.meeting_share" if share else "reminder.meeting_soon"
         # A moved meeting is a new period: its invitees are reminded of the new time.
-        period = f"{MEETING_PERIOD_PREFIX}{meeting.id}-{meeting.starts_at:%Y%m%d%H%M}"
+        period = f"meeting-{meeting.id}-{meeting.starts_at:%Y%m%d%H%M}"
         for person in people:
             if not person.in_subtree(host_path) or person.id in authors:
                 continue
@@ -478,19 +477,12 @@ async def preview(app: AppContext, kind: str, root: Organization | None = None) 
     return Preview(kind, len(messages), sample)
 
 
-def meeting_of_period(period_key: str) -> int | None:
-    """The meeting id in a meeting reminder's period key (`meeting-<id>-<start>`)."""
-    if not period_key.startswith(MEETING_PERIOD_PREFIX):
-        return None
-    meeting_id = period_key.removeprefix(MEETING_PERIOD_PREFIX).partition("-")[0]
-    return int(meeting_id) if meeting_id.isdigit() else None
-
-
 async def withdraw_reminders(session: AsyncSession, member_id: int) -> int:
     """Skips the member's queued reminders once they turn reminders off (jobs check the
     setting when they enqueue; a message held over quiet hours waits till morning). Meeting
-    reminders of meetings they attend stay: jobs send those regardless. Returns how many
-    were withdrawn; the caller commits."""
+    reminders of meetings they attend stay: jobs send those regardless. Messages that are
+    not reminders (announcements, a secretary's nudge) stay too. Returns how many were
+    withdrawn; the caller commits."""
     attending = set(
         (
             await session.exec(
@@ -506,13 +498,13 @@ async def withdraw_reminders(session: AsyncSession, member_id: int) -> int:
             select(Outbox).where(
                 Outbox.member_id == member_id,
                 Outbox.status == OutboxStatus.PENDING,
-                col(Outbox.kind).in_(KINDS),
+                col(Outbox.text_key).startswith(REMINDER_TEXT_PREFIX),
             )
         )
     ).all()
     withdrawn = 0
     for row in queued:
-        if row.kind in MEETING_KINDS and meeting_of_period(row.period_key) in attending:
+        if row.args.get("meeting_id") in attending:
             continue
         row.status = OutboxStatus.SKIPPED
         row.last_error = "recipient turned reminders off"

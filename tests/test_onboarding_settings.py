@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
+from bot.clock import FixedClock
 from bot.context import AppContext
 from bot.keyboards.onboarding import SettingsAction, SettingsCb
+from scheduler.jobs import run_job
 from storage.models import Meeting, MeetingReply, Member, Outbox, OutboxStatus, ReplyAnswer
+from tests.conftest import SHANGHAI
 from tests.support.factories import CADRE_A1_TG, STRANGER_TG, World
 from tests.support.harness import Harness, joined
 
@@ -60,65 +63,71 @@ async def test_unregistered_user_has_no_settings(harness: Harness, world: World)
 # --- turning reminders off withdraws what is already queued ----------------------------
 
 
-async def queue(app: AppContext, member: Member, kind: str, period: str) -> int:
-    """A pending row as a job or feature would have queued it (held for quiet hours, say)."""
-    row = Outbox(
-        chat_id=member.telegram_id, member_id=member.id, kind=kind, period_key=period,
-        text_key=f"reminder.{kind}", args={}, not_before=datetime(2026, 11, 21, tzinfo=UTC),
-    )  # fmt: skip
+async def queued(app: AppContext, member: Member) -> dict[str, OutboxStatus]:
     async with app.sessions() as session:
-        session.add(row)
-        await session.commit()
-        assert row.id is not None
-        return row.id
-
-
-async def status_of(app: AppContext, row_id: int) -> OutboxStatus:
-    async with app.sessions() as session:
-        row = await session.get(Outbox, row_id)
-    assert row is not None
-    return row.status
+        rows = (await session.exec(select(Outbox).where(Outbox.member_id == member.id))).all()
+    return {f"{row.kind}/{row.period_key}": row.status for row in rows}
 
 
 async def turn_reminders_off(harness: Harness) -> None:
     await harness.press(CADRE_A1_TG, SettingsCb(action=SettingsAction.REMINDERS, value="off"))
 
 
+async def meeting(
+    app: AppContext, world: World, starts: datetime, answer: ReplyAnswer | None
+) -> Meeting:
+    """A meeting of branch A, announced days before; cadre A1's answer, if any."""
+    created = Meeting(
+        org_id=world.branch_a.id, starts_at=starts, place="团委会议室", agenda="交流",
+        created_at=starts - timedelta(days=5),
+    )  # fmt: skip
+    async with app.sessions() as session:
+        session.add(created)
+        await session.flush()
+        assert created.id is not None
+        if answer is not None:
+            reply = MeetingReply(meeting_id=created.id, member_id=world.cadre_a1.id, answer=answer)
+            session.add(reply)
+        await session.commit()
+    return created
+
+
 async def test_turning_reminders_off_withdraws_a_queued_nudge(
-    app: AppContext, harness: Harness, world: World
+    app: AppContext, harness: Harness, world: World, clock: FixedClock
 ) -> None:
-    nudge = await queue(app, world.cadre_a1, "nudge_mid", "2026-11")
+    clock.set_local(datetime(2026, 11, 15, 19, 30), SHANGHAI)
+    await run_job(app, "nudge_mid")
+    assert await queued(app, world.cadre_a1) == {"nudge_mid/2026-11": OutboxStatus.PENDING}
     await turn_reminders_off(harness)
-    assert await status_of(app, nudge) is OutboxStatus.SKIPPED
+    assert await queued(app, world.cadre_a1) == {"nudge_mid/2026-11": OutboxStatus.SKIPPED}
 
 
 async def test_turning_reminders_off_keeps_the_reminder_of_a_meeting_they_attend(
-    app: AppContext, harness: Harness, world: World
+    app: AppContext, harness: Harness, world: World, clock: FixedClock
 ) -> None:
-    meeting = Meeting(
-        org_id=world.branch_a.id, starts_at=datetime(2026, 11, 22, 11, 30, tzinfo=UTC),
-        place="团委会议室", agenda="交流",
-    )  # fmt: skip
-    async with app.sessions() as session:
-        session.add(meeting)
-        await session.flush()
-        assert meeting.id is not None
-        session.add(
-            MeetingReply(
-                meeting_id=meeting.id, member_id=world.cadre_a1.id, answer=ReplyAnswer.ATTEND
-            )
-        )
-        await session.commit()
-    attending = await queue(app, world.cadre_a1, "meeting_soon", f"meeting-{meeting.id}-x")
-    other = await queue(app, world.cadre_a1, "meeting_soon", f"meeting-{meeting.id + 1}-x")
+    clock.set_local(datetime(2026, 11, 20, 10, 0), SHANGHAI)
+    tomorrow = datetime(2026, 11, 21, 9, 0, tzinfo=SHANGHAI)
+    attended = await meeting(app, world, tomorrow, ReplyAnswer.ATTEND)
+    undecided = await meeting(app, world, tomorrow + timedelta(hours=1), None)
+    await run_job(app, "meeting_soon")
     await turn_reminders_off(harness)
-    assert await status_of(app, attending) is OutboxStatus.PENDING
-    assert await status_of(app, other) is OutboxStatus.SKIPPED
+    async with app.sessions() as session:
+        rows = (await session.exec(select(Outbox).where(Outbox.kind == "meeting_24h"))).all()
+    statuses = {row.args["meeting_id"]: row.status for row in rows if row.chat_id == CADRE_A1_TG}
+    assert statuses == {attended.id: OutboxStatus.PENDING, undecided.id: OutboxStatus.SKIPPED}
 
 
 async def test_turning_reminders_off_keeps_messages_that_are_not_reminders(
     app: AppContext, harness: Harness, world: World
 ) -> None:
-    announcement = await queue(app, world.cadre_a1, "meeting_announce", "m1")
+    async with app.sessions() as session:
+        session.add(
+            Outbox(
+                chat_id=CADRE_A1_TG, member_id=world.cadre_a1.id, kind="meeting_announce",
+                period_key="m1", text_key="meeting_announce", args={"meeting_id": 1},
+                not_before=datetime(2026, 11, 21, tzinfo=UTC),
+            )
+        )  # fmt: skip
+        await session.commit()
     await turn_reminders_off(harness)
-    assert await status_of(app, announcement) is OutboxStatus.PENDING
+    assert await queued(app, world.cadre_a1) == {"meeting_announce/m1": OutboxStatus.PENDING}

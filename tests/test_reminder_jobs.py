@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.clock import FixedClock
 from bot.context import AppContext
-from scheduler.jobs import meeting_of_period, preview, run_job
+from scheduler.jobs import preview, run_job
 from storage.models import (
     GroupStudy,
     Meeting,
@@ -422,12 +422,3 @@ async def test_jobs_are_idempotent_on_postgresql_too(pg_app: AppContext, clock: 
     rows = {row.member_id: row.args for row in await outbox(pg_app, "month_start")}
     assert rows[world.cadre_a1.id]["last_reached"] is True
 
-
-@pytest.mark.parametrize(
-    ("period", "meeting_id"),
-    [("meeting-12-202611221930", 12), ("meeting-x-1", None), ("2026-11", None), ("m12", None)],
-)
-def test_meeting_of_period_reads_only_meeting_reminder_periods(
-    period: str, meeting_id: int | None
-) -> None:
-    assert meeting_of_period(period) == meeting_id
