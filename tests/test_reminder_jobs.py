@@ -421,4 +421,3 @@ async def test_jobs_are_idempotent_on_postgresql_too(pg_app: AppContext, clock: 
     assert again == {"month_start": 0, "meeting_soon": 0}
     rows = {row.member_id: row.args for row in await outbox(pg_app, "month_start")}
     assert rows[world.cadre_a1.id]["last_reached"] is True
-
