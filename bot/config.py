@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     remind_meeting_scan_minutes: int = Field(default=10, ge=1, le=60)  # T-48 h, T-24 h, T-2 h
     remind_digest_weekday: int = Field(default=0, ge=0, le=6)  # 0 = Monday
     remind_digest_at: time = time(9, 0)
-    remind_month_close_at: time = time(9, 30)  # the day after edit_lock_day, for last month
+    remind_month_close_at: time = time(9, 30)  # on the 1st, for the month before
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -277,14 +277,8 @@ async def _weekly_digest(run: JobRun) -> list[OutboxMessage]:
     return messages
 
 
-def month_close_day(settings: Settings) -> int:
-    """The day last month's entries are locked (the day after EDIT_LOCK_DAY), so the
-    summary's figures are final; at most the 28th, which every month has."""
-    return min(settings.edit_lock_day + 1, 28)
-
-
 async def _month_close(run: JobRun) -> list[OutboxMessage]:
-    """Admins once last month is locked: its completion in their subtree."""
+    """Admins on the 1st: last month's completion in their subtree."""
     month = run.month.prev()
     people = await run.people()
     leave = await audience.on_leave(run.session, month)
@@ -425,11 +419,7 @@ KINDS: dict[str, ReminderKind] = {
             _weekly_digest,
             lambda s: _at(s.remind_digest_at, day_of_week=s.remind_digest_weekday),
         ),
-        ReminderKind(
-            "month_close",
-            _month_close,
-            lambda s: _at(s.remind_month_close_at, day=month_close_day(s)),
-        ),
+        ReminderKind("month_close", _month_close, lambda s: _at(s.remind_month_close_at, day=1)),
     )
 }
 

@@ -381,11 +381,11 @@ async def test_weekly_digest_lists_who_is_behind_in_the_secretarys_branch(
     assert sorted(digest.args["behind_names"]) == sorted(["李四", "李书记"])
 
 
-async def test_month_close_summary_goes_to_admins_once_last_month_is_locked(
+async def test_month_close_summary_goes_to_admins_on_the_first(
     app: AppContext, world: World, clock: FixedClock
 ) -> None:
     await add(app, log(world.cadre_a1, 30, date(2026, 11, 10)))
-    at(clock, 2026, 12, 6, 9, 30)
+    at(clock, 2026, 12, 1, 9, 30)
 
     await run_job(app, "month_close")
 

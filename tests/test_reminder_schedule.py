@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.clock import FixedClock
@@ -54,31 +53,6 @@ async def test_after_a_restart_the_kinds_missed_within_the_grace_run_once(
     again = await catch_up(app)
 
     assert first["month_start"] == 6
-    assert "month_close" not in first  # November stays open until the 5th
+    assert first["month_close"] == 1
     assert "weekly_digest" not in first  # a Tuesday
     assert set(again.values()) == {0}
-
-
-async def test_month_close_fires_the_day_after_last_month_is_locked(app: AppContext) -> None:
-    now = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
-
-    fire = cron_trigger(app, "month_close").get_next_fire_time(None, now)
-
-    assert fire == datetime(2026, 12, 6, 9, 30, tzinfo=SHANGHAI)  # EDIT_LOCK_DAY is 5
-
-
-@pytest.mark.parametrize("settings_overrides", [{"edit_lock_day": 28}])
-async def test_month_close_with_a_late_lock_day_still_fires_in_february(app: AppContext) -> None:
-    now = datetime(2027, 2, 1, 10, 0, tzinfo=SHANGHAI)
-
-    fire = cron_trigger(app, "month_close").get_next_fire_time(None, now)
-
-    assert fire == datetime(2027, 2, 28, 9, 30, tzinfo=SHANGHAI)
-
-
-async def test_after_a_restart_on_the_closing_day_the_month_close_runs_once(
-    app: AppContext, world: World, clock: FixedClock
-) -> None:
-    clock.set_local(datetime(2026, 12, 6, 10, 30), SHANGHAI)
-
-    assert (await catch_up(app))["month_close"] == 1

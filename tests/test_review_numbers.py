@@ -257,7 +257,7 @@ async def test_month_close_figures_are_the_stats_of_the_admins_subtree(
     extra = await build_month(app, world)
     member = getattr(world, admin, None) or getattr(extra, admin)
     org = world.city if admin == "admin" else world.district
-    clock.set_local(datetime(2026, 12, 6, 9, 30), SHANGHAI)
+    clock.set_local(datetime(2026, 12, 1, 9, 30), SHANGHAI)
 
     await run_job(app, "month_close")
 
