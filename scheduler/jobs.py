@@ -300,6 +300,7 @@ async def _month_close(run: JobRun) -> list[OutboxMessage]:
             "on_leave": len(team) - len(counted),
             "orgs": len(orgs),
             "orgs_group_ok": sum(held.get(org, 0) >= required for org in orgs),
+            "open_until_day": run.app.policy.edit_lock_day,
         }
         messages.append(run.message(admin, "month_close", month.key, "reminder.month_close", args))
     return messages

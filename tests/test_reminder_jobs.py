@@ -394,6 +394,7 @@ async def test_month_close_summary_goes_to_admins_on_the_first(
     assert rows[0].period_key == "2026-11"
     # The five cadres and secretaries, as /stats counts them (the admin is not counted).
     assert (rows[0].args["members"], rows[0].args["reached"]) == (5, 1)
+    assert rows[0].args["open_until_day"] == app.policy.edit_lock_day  # figures may change
 
 
 async def test_preview_lists_recipients_and_writes_nothing(

@@ -58,6 +58,7 @@ ARGS: dict[str, dict[str, Any]] = {
         "on_leave": 0,
         "orgs": 4,
         "orgs_group_ok": 1,
+        "open_until_day": 5,
     },
 }
 
@@ -121,3 +122,9 @@ def test_month_start_queued_before_the_hint_existed_renders_without_it(app: AppC
     with i18n_context(app.i18n, "zh_CN"):
         text = RENDERERS["reminder.month_start"](_month_start()).text
     assert "26 小时" in text and "补录" not in text
+
+
+def test_month_close_says_the_figures_can_change_until_the_lock_day(app: AppContext) -> None:
+    with i18n_context(app.i18n, "zh_CN"):
+        text = RENDERERS["reminder.month_close"](ARGS["reminder.month_close"]).text
+    assert "已结束" in text and "可补录至本月 5 日" in text

@@ -110,13 +110,17 @@ def weekly_digest(args: dict[str, Any]) -> Rendered:
 
 
 def month_close(args: dict[str, Any]) -> Rendered:
-    return Rendered(
-        _(
-            "{month} is closed. Members: {members}, target reached: {reached}, on leave: "
-            "{on_leave}. Organisations with enough group study: {orgs_group_ok} of {orgs}. "
-            "Details: 📈 Statistics"
+    text = _(
+        "{month} has ended. Members: {members}, target reached: {reached}, on leave: "
+        "{on_leave}. Organisations with enough group study: {orgs_group_ok} of {orgs}. "
+        "Details: 📈 Statistics"
+    ).format(**args)
+    if "open_until_day" in args:  # rows queued before it existed have none
+        text += "\n" + _(
+            "Members can still add entries for it until day {open_until_day}, so these "
+            "figures may still change."
         ).format(**args)
-    )
+    return Rendered(text)
 
 
 RENDERERS: dict[str, Renderer] = {
