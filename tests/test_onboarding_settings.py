@@ -131,3 +131,16 @@ async def test_turning_reminders_off_keeps_messages_that_are_not_reminders(
         await session.commit()
     await turn_reminders_off(harness)
     assert await queued(app, world.cadre_a1) == {"meeting_announce/m1": OutboxStatus.PENDING}
+
+
+async def test_a_double_tap_on_reminders_off_withdraws_once_and_answers_saved(
+    app: AppContext, harness: Harness, world: World, clock: FixedClock
+) -> None:
+    clock.set_local(datetime(2026, 11, 15, 19, 30), SHANGHAI)
+    await run_job(app, "nudge_mid")
+    await turn_reminders_off(harness)
+    second = await harness.press(
+        CADRE_A1_TG, SettingsCb(action=SettingsAction.REMINDERS, value="off")
+    )
+    assert "已保存" in joined(second)
+    assert await queued(app, world.cadre_a1) == {"nudge_mid/2026-11": OutboxStatus.SKIPPED}
